@@ -1,0 +1,127 @@
+//! `summary.json`: the run's figures.
+//!
+//! Keys come in the contract's order (structs serialise in field order);
+//! per-name maps are `BTreeMap`s, so the bytes are the same on every run.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sim::record::{RunRecord, TaskState};
+
+/// mesosim's version, written into every summary.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    scenario: &'a str,
+    seed: u64,
+    policy: &'a str,
+    mode: &'a str,
+    mesosim_version: &'a str,
+    end_us: u64,
+    events: u64,
+    tasks: BTreeMap<&'static str, u64>,
+    frameworks: BTreeMap<&'a str, FrameworkSummary>,
+    fairness: Fairness,
+    utilization: BTreeMap<&'a str, f64>,
+}
+
+#[derive(Serialize)]
+struct FrameworkSummary {
+    tasks_finished: u64,
+    peak_running_tasks: u64,
+    mean_dominant_share: f64,
+    final_dominant_share: f64,
+    mean_jct_us: Option<f64>,
+    mean_wait_us: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Fairness {
+    jain_dominant_share: f64,
+}
+
+/// Jain's index `(sum x)^2 / (n * sum x^2)`; 1.0 when every x is zero or
+/// there are none (DESIGN.md). Sums run in the given order.
+pub fn jain(xs: &[f64]) -> f64 {
+    let n = xs.len() as f64;
+    let sum: f64 = xs.iter().sum();
+    let sum_sq: f64 = xs.iter().map(|x| x * x).sum();
+    if xs.is_empty() || sum_sq == 0.0 {
+        1.0
+    } else {
+        sum * sum / (n * sum_sq)
+    }
+}
+
+/// The summary as one line of JSON.
+pub fn to_json(r: &RunRecord) -> String {
+    let mut tasks: BTreeMap<&'static str, u64> = TaskState::ALL
+        .iter()
+        .map(|s| (s.name(), 0u64))
+        .collect();
+    for t in &r.tasks {
+        *tasks.get_mut(t.state.name()).expect("every state listed") += 1;
+    }
+    let frameworks = r
+        .frameworks
+        .iter()
+        .zip(r.framework_stats.iter())
+        .map(|(f, s)| {
+            (
+                f.name.as_str(),
+                FrameworkSummary {
+                    tasks_finished: s.tasks_finished,
+                    peak_running_tasks: s.peak_running_tasks,
+                    mean_dominant_share: s.mean_dominant_share,
+                    final_dominant_share: s.final_dominant_share,
+                    mean_jct_us: s.mean_jct_us,
+                    mean_wait_us: s.mean_wait_us,
+                },
+            )
+        })
+        .collect();
+    let means: Vec<f64> = r
+        .framework_stats
+        .iter()
+        .map(|s| s.mean_dominant_share)
+        .collect();
+    let utilization = r
+        .resource_names
+        .names()
+        .iter()
+        .zip(r.mean_utilization.iter())
+        .map(|(n, v)| (n.as_str(), *v))
+        .collect();
+    let s = Summary {
+        scenario: &r.scenario,
+        seed: r.seed,
+        policy: &r.policy,
+        mode: &r.mode,
+        mesosim_version: VERSION,
+        end_us: r.end_us,
+        events: r.events,
+        tasks,
+        frameworks,
+        fairness: Fairness {
+            jain_dominant_share: jain(&means),
+        },
+        utilization,
+    };
+    serde_json::to_string_pretty(&s).expect("summary serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::jain;
+
+    #[test]
+    fn jain_index_examples() {
+        // Equal shares: (3a)^2 / (3 * 3a^2) = 1.
+        assert_eq!(jain(&[0.2, 0.2, 0.2]), 1.0);
+        // One of two has everything: 1^2 / (2 * 1) = 0.5.
+        assert_eq!(jain(&[1.0, 0.0]), 0.5);
+        // All zero: defined as 1.0 (DESIGN.md).
+        assert_eq!(jain(&[0.0, 0.0]), 1.0);
+    }
+}

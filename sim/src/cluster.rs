@@ -1,0 +1,1513 @@
+//! The Mesos cluster model: master, allocator and framework models.
+//!
+//! A sans-I/O state machine. The engine feeds it inputs at virtual times
+//! (an agent joins, a framework registers, a job arrives, a task ends, a
+//! scripted event) and asks it to run allocation passes; it never reads a
+//! clock or draws randomness it was not handed.
+//!
+//! The allocation pass follows Mesos 1.11's
+//! `HierarchicalAllocatorProcess::__generateOffers` step by step (two
+//! stages, quota headroom, chopping, filters, min-allocatable), with the
+//! ordering decisions delegated to the policy's sorters. See
+//! `docs/fidelity.md` and DESIGN.md "Timing in offers mode".
+//!
+//! The state is split so that a master can later be rebuilt after
+//! failover: agents own what runs on them (`Agent::tasks`, per-framework
+//! usage); the allocator's books (sorters, role totals, filters) are
+//! derived from them and from framework subscriptions.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::record::{Outcome, OfferRow, TaskRow, TaskState, NO_AGENT};
+use crate::resources::{Limits, Res};
+use crate::rng::{Rng, Stream};
+use crate::sorter::{ClientId, Level, Policy, Sorter};
+use crate::spec::{AgentOrder, AgentSpec, Behavior, Fit, Micros, Mode, Spec};
+
+pub type AgentIdx = u32;
+pub type FwIdx = u32;
+pub type RoleIdx = u32;
+pub type TaskId = u64;
+
+const NO_ROLE: RoleIdx = u32::MAX;
+/// Mesos caps refuse_seconds at 365 days.
+const MAX_REFUSE_US: Micros = 365 * 86_400 * 1_000_000;
+
+/// Resources split by reservation: unreserved plus per-role reservations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Split {
+    pub unres: Res,
+    /// (reservation role, amount), no zero entries, ordered by role id.
+    pub resv: Vec<(RoleIdx, Res)>,
+}
+
+impl Split {
+    pub fn total(&self) -> Res {
+        let mut t = self.unres;
+        for (_, r) in &self.resv {
+            t.add(r);
+        }
+        t
+    }
+
+    pub fn resv_total(&self) -> Res {
+        let mut t = Res::ZERO;
+        for (_, r) in &self.resv {
+            t.add(r);
+        }
+        t
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.unres.is_empty() && self.resv.iter().all(|(_, r)| r.is_empty())
+    }
+
+    fn add(&mut self, other: &Split) {
+        self.unres.add(&other.unres);
+        for (role, r) in &other.resv {
+            match self.resv.iter_mut().find(|(x, _)| x == role) {
+                Some((_, mine)) => mine.add(r),
+                None => {
+                    self.resv.push((*role, *r));
+                    self.resv.sort_by_key(|(x, _)| *x);
+                }
+            }
+        }
+    }
+
+    /// Mesos's `Resources::contains`: every reservation and the unreserved
+    /// part of `other` is covered by the same part of `self`.
+    fn contains(&self, other: &Split) -> bool {
+        if !self.unres.contains(&other.unres) {
+            return false;
+        }
+        other.resv.iter().all(|(role, r)| {
+            r.is_empty()
+                || self
+                    .resv
+                    .iter()
+                    .any(|(x, mine)| x == role && mine.contains(r))
+        })
+    }
+}
+
+struct Role {
+    name: String,
+    parent: RoleIdx,
+    /// Top-level ancestor (itself if top level).
+    top: RoleIdx,
+    weight: f64,
+    guarantee: Option<Res>,
+    limit: Option<Limits>,
+    /// The role's framework sorter, once a framework subscribed.
+    sorter: Option<Box<dyn Sorter>>,
+    /// Frameworks tracked under the role.
+    framework_count: u32,
+    /// Reservations on all agents for this role and its subroles.
+    reserved_subtree: Res,
+    /// Offered or allocated, unreserved, for this role and its subroles.
+    unres_alloc_subtree: Res,
+}
+
+impl Role {
+    fn has_quota(&self) -> bool {
+        self.guarantee.is_some() || self.limit.is_some()
+    }
+}
+
+struct Filter {
+    refused: Split,
+    expires_us: Micros,
+    /// MESOS-4302: a filter set at a batch tick that lasts exactly one
+    /// interval is still seen by the batch pass at its end.
+    blocks_at_end: bool,
+}
+
+impl Filter {
+    fn active(&self, now: Micros) -> bool {
+        now < self.expires_us || (now == self.expires_us && self.blocks_at_end)
+    }
+}
+
+/// A run of identical pending tasks of one job (consecutive task ids).
+#[derive(Clone, Copy, Debug)]
+struct PendingGroup {
+    job: u32,
+    next_task: TaskId,
+    remaining: u64,
+}
+
+struct Framework {
+    name: String,
+    role: RoleIdx,
+    behavior: Behavior,
+    refuse_us: Micros,
+    fit: Fit,
+    registered: bool,
+    active: bool,
+    suppressed: bool,
+    pending: VecDeque<PendingGroup>,
+    pending_tasks: u64,
+    running_tasks: u64,
+    /// Offered or allocated to this framework (the sorter's charge).
+    charge: Res,
+    /// Offer filters by agent.
+    filters: BTreeMap<AgentIdx, Vec<Filter>>,
+    /// Offers not yet answered (hold frameworks).
+    outstanding: Vec<u64>,
+}
+
+struct Agent {
+    name: String,
+    total: Split,
+    avail: Split,
+    active: bool,
+    /// Per framework: what is offered or allocated here.
+    usage: Vec<(FwIdx, Split)>,
+    /// Running tasks, for removal.
+    tasks: Vec<TaskId>,
+}
+
+impl Agent {
+    fn usage_mut(&mut self, fw: FwIdx) -> &mut Split {
+        let pos = match self.usage.iter().position(|(f, _)| *f == fw) {
+            Some(p) => p,
+            None => {
+                self.usage.push((fw, Split::default()));
+                self.usage.len() - 1
+            }
+        };
+        &mut self.usage[pos].1
+    }
+
+    fn usage_sub(&mut self, fw: FwIdx, part: &Split) {
+        let pos = self
+            .usage
+            .iter()
+            .position(|(f, _)| *f == fw)
+            .expect("usage recorded for framework");
+        let u = &mut self.usage[pos].1;
+        u.unres.sub(&part.unres);
+        for (role, r) in &part.resv {
+            if let Some((_, mine)) = u.resv.iter_mut().find(|(x, _)| x == role) {
+                mine.sub(r);
+            }
+        }
+        u.resv.retain(|(_, r)| !r.is_empty());
+        if u.is_empty() {
+            self.usage.swap_remove(pos);
+        }
+    }
+}
+
+pub struct Job {
+    pub name: String,
+    pub framework: FwIdx,
+    pub resources: Res,
+    pub duration_us: Option<Micros>,
+    pub submit_us: Micros,
+    pub first_task: TaskId,
+    pub tasks: u64,
+}
+
+/// One task's live state.
+pub struct Task {
+    pub job: u32,
+    pub agent: AgentIdx,
+    pub submit_us: Micros,
+    pub start_us: Option<Micros>,
+    pub end_us: Option<Micros>,
+    pub state: TaskState,
+    /// The reserved part of what the task holds (usually empty).
+    resv: Vec<(RoleIdx, Res)>,
+    /// Index in the agent's task list.
+    slot: u32,
+}
+
+struct Offer {
+    framework: FwIdx,
+    agent: AgentIdx,
+    made_us: Micros,
+    resources: Split,
+    outcome: Outcome,
+    tasks_launched: u32,
+}
+
+/// Something the engine must schedule because of a state change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// A task started and ends at this time.
+    TaskEnds { task: TaskId, at_us: Micros },
+    /// An offer made now times out then.
+    OfferTimeout { offer: u64, at_us: Micros },
+}
+
+/// The cluster: master, allocator and framework models.
+pub struct Cluster {
+    mode: Mode,
+    interval_us: Micros,
+    min_allocatable: Vec<Res>,
+    agent_order: AgentOrder,
+    offer_timeout_us: Option<Micros>,
+
+    roles: Vec<Role>,
+    role_by_name: BTreeMap<String, RoleIdx>,
+    role_sorter: Box<dyn Sorter>,
+    policy: Box<dyn Policy>,
+    policy_seed: u64,
+    sorter_count: u64,
+
+    agents: Vec<Agent>,
+    agent_by_name: BTreeMap<String, AgentIdx>,
+    frameworks: Vec<Framework>,
+    pub jobs: Vec<Job>,
+    pub tasks: Vec<Task>,
+    offers: Vec<Offer>,
+
+    /// All agents' totals (the pool shares divide by).
+    total: Res,
+    /// All reservations on all agents.
+    total_reserved: Res,
+    /// Offered or allocated, everything.
+    total_charged: Res,
+    /// Offered or allocated, reserved part.
+    total_charged_reserved: Res,
+    /// Held by running tasks.
+    total_task_alloc: Res,
+
+    /// Agents that asked for an allocation at this time; `all_candidates`
+    /// stands for every agent.
+    candidates: Vec<AgentIdx>,
+    all_candidates: bool,
+    agent_rng: Rng,
+
+    /// Frameworks whose charge changed since the engine last looked.
+    changed_frameworks: Vec<FwIdx>,
+    changed_flag: Vec<bool>,
+    /// Set when an agent joined or left (every share changes).
+    pub totals_changed: bool,
+    /// Tasks-mode: something happened that may let a task be placed.
+    tasks_dirty: bool,
+    /// Effects for the engine.
+    pub effects: Vec<Effect>,
+    /// Last time a task started or ended or the workload changed.
+    pub last_progress_us: Micros,
+    /// Running tasks with a finite duration.
+    running_finite: u64,
+
+    scratch_roles: Vec<ClientId>,
+    scratch_fws: Vec<ClientId>,
+}
+
+impl Cluster {
+    /// Builds the cluster for a scenario: roles, frameworks and jobs are
+    /// known up front (and registered or submitted later by the engine).
+    pub fn new(spec: &Spec, policy: Box<dyn Policy>) -> Cluster {
+        let policy_seed = spec.seed;
+        let role_sorter = policy.sorter(
+            Level::Roles,
+            Rng::with_stream(policy_seed, Stream::Policy as u64 + 1000),
+        );
+        let mut c = Cluster {
+            mode: spec.allocator.mode,
+            interval_us: spec.allocator.interval_us,
+            min_allocatable: spec.allocator.min_allocatable.clone(),
+            agent_order: spec.allocator.agent_order,
+            offer_timeout_us: spec.allocator.offer_timeout_us,
+            roles: Vec::new(),
+            role_by_name: BTreeMap::new(),
+            role_sorter,
+            policy,
+            policy_seed,
+            sorter_count: 0,
+            agents: Vec::new(),
+            agent_by_name: BTreeMap::new(),
+            frameworks: Vec::new(),
+            jobs: Vec::new(),
+            tasks: Vec::new(),
+            offers: Vec::new(),
+            total: Res::ZERO,
+            total_reserved: Res::ZERO,
+            total_charged: Res::ZERO,
+            total_charged_reserved: Res::ZERO,
+            total_task_alloc: Res::ZERO,
+            candidates: Vec::new(),
+            all_candidates: false,
+            agent_rng: Rng::new(spec.seed, Stream::AgentOrder),
+            changed_frameworks: Vec::new(),
+            changed_flag: Vec::new(),
+            totals_changed: false,
+            tasks_dirty: false,
+            effects: Vec::new(),
+            last_progress_us: 0,
+            running_finite: 0,
+            scratch_roles: Vec::new(),
+            scratch_fws: Vec::new(),
+        };
+        for r in &spec.roles {
+            let id = c.intern_role(&r.name);
+            let role = &mut c.roles[id as usize];
+            role.weight = r.weight;
+            role.guarantee = r.guarantee.filter(|g| !g.is_empty());
+            role.limit = r.limit.filter(|l| !l.is_none());
+            if r.weight != 1.0 {
+                c.role_sorter.update_weight(&r.name, r.weight);
+            }
+        }
+        for f in &spec.frameworks {
+            let role = c.intern_role(&f.role);
+            c.frameworks.push(Framework {
+                name: f.name.clone(),
+                role,
+                behavior: f.behavior,
+                refuse_us: f.refuse_us.min(MAX_REFUSE_US),
+                fit: f.fit,
+                registered: false,
+                active: false,
+                suppressed: false,
+                pending: VecDeque::new(),
+                pending_tasks: 0,
+                running_tasks: 0,
+                charge: Res::ZERO,
+                filters: BTreeMap::new(),
+                outstanding: Vec::new(),
+            });
+            c.changed_flag.push(false);
+        }
+        c
+    }
+
+    // ----- roles -------------------------------------------------------
+
+    fn intern_role(&mut self, name: &str) -> RoleIdx {
+        if let Some(&id) = self.role_by_name.get(name) {
+            return id;
+        }
+        let parent = match name.rfind('/') {
+            Some(pos) => self.intern_role(&name[..pos]),
+            None => NO_ROLE,
+        };
+        let id = self.roles.len() as RoleIdx;
+        let top = if parent == NO_ROLE {
+            id
+        } else {
+            self.roles[parent as usize].top
+        };
+        self.roles.push(Role {
+            name: name.to_string(),
+            parent,
+            top,
+            weight: 1.0,
+            guarantee: None,
+            limit: None,
+            sorter: None,
+            framework_count: 0,
+            reserved_subtree: Res::ZERO,
+            unres_alloc_subtree: Res::ZERO,
+        });
+        self.role_by_name.insert(name.to_string(), id);
+        id
+    }
+
+    /// True if `resv_role` is `role` or one of its ancestors (its
+    /// reservations may be offered to `role`).
+    fn reservation_usable_by(&self, resv_role: RoleIdx, role: RoleIdx) -> bool {
+        let mut r = role;
+        while r != NO_ROLE {
+            if r == resv_role {
+                return true;
+            }
+            r = self.roles[r as usize].parent;
+        }
+        false
+    }
+
+    fn for_role_and_ancestors(&mut self, role: RoleIdx, f: impl Fn(&mut Role)) {
+        let mut r = role;
+        while r != NO_ROLE {
+            f(&mut self.roles[r as usize]);
+            r = self.roles[r as usize].parent;
+        }
+    }
+
+    fn new_sorter(&mut self, level: Level) -> Box<dyn Sorter> {
+        self.sorter_count += 1;
+        self.policy.sorter(
+            level,
+            Rng::with_stream(
+                self.policy_seed,
+                Stream::Policy as u64 + 1000 + self.sorter_count,
+            ),
+        )
+    }
+
+    /// Mesos's `trackFrameworkUnderRole`.
+    fn track_framework(&mut self, fw: FwIdx) {
+        let role = self.frameworks[fw as usize].role;
+        if self.roles[role as usize].sorter.is_none() {
+            let name = self.roles[role as usize].name.clone();
+            self.role_sorter.add(role, &name);
+            self.role_sorter.activate(role);
+            let mut s = self.new_sorter(Level::Frameworks);
+            if !self.total.is_empty() {
+                s.add_total(&self.total);
+            }
+            self.roles[role as usize].sorter = Some(s);
+        }
+        let name = self.frameworks[fw as usize].name.clone();
+        let r = &mut self.roles[role as usize];
+        r.framework_count += 1;
+        r.sorter.as_mut().expect("sorter exists").add(fw, &name);
+    }
+
+    fn fw_sorter(&mut self, fw: FwIdx) -> &mut dyn Sorter {
+        let role = self.frameworks[fw as usize].role;
+        self.roles[role as usize]
+            .sorter
+            .as_deref_mut()
+            .expect("framework tracked under its role")
+    }
+
+    // ----- inputs ------------------------------------------------------
+
+    /// An agent joins (or an `add-agent` event). Returns its index.
+    pub fn add_agent(&mut self, now: Micros, spec: &AgentSpec) -> AgentIdx {
+        let id = self.agents.len() as AgentIdx;
+        let mut total = Split {
+            unres: spec.resources,
+            resv: Vec::new(),
+        };
+        for (role_name, r) in &spec.reserved {
+            let role = self.intern_role(role_name);
+            total.unres.sub(r);
+            total.add(&Split {
+                unres: Res::ZERO,
+                resv: vec![(role, *r)],
+            });
+        }
+        total.resv.retain(|(_, r)| !r.is_empty());
+        for (role, r) in total.resv.clone() {
+            self.for_role_and_ancestors(role, |x| x.reserved_subtree.add(&r));
+            self.total_reserved.add(&r);
+        }
+        let all = total.total();
+        self.total.add(&all);
+        self.role_sorter.add_total(&all);
+        for role in self.roles.iter_mut() {
+            if let Some(s) = role.sorter.as_mut() {
+                s.add_total(&all);
+            }
+        }
+        self.agents.push(Agent {
+            name: spec.name.clone(),
+            avail: total.clone(),
+            total,
+            active: true,
+            usage: Vec::new(),
+            tasks: Vec::new(),
+        });
+        self.agent_by_name.insert(spec.name.clone(), id);
+        self.totals_changed = true;
+        self.tasks_dirty = true;
+        self.last_progress_us = now;
+        // Mesos's addSlave asks for an allocation on that agent.
+        self.request(Some(id));
+        id
+    }
+
+    /// Mesos's `removeSlave` plus the master's handling: running tasks are
+    /// lost, outstanding offers rescinded, the agent's resources leave the
+    /// pool and its filters go.
+    pub fn remove_agent(&mut self, now: Micros, name: &str) {
+        let Some(&a) = self.agent_by_name.get(name) else {
+            return;
+        };
+        if !self.agents[a as usize].active {
+            return;
+        }
+        // Untrack everything offered or allocated here from the sorters.
+        let usage = std::mem::take(&mut self.agents[a as usize].usage);
+        for (fw, part) in &usage {
+            self.uncharge(*fw, part);
+        }
+        // Offers on the agent are rescinded (their charge is gone above).
+        for o in 0..self.offers.len() {
+            let off = &self.offers[o];
+            if off.agent == a && off.outcome == Outcome::Outstanding {
+                let fw = off.framework;
+                self.offers[o].outcome = Outcome::Rescinded;
+                self.frameworks[fw as usize]
+                    .outstanding
+                    .retain(|&x| x != o as u64);
+            }
+        }
+        // Running tasks become lost (no framework is partition aware here:
+        // removal is an operator's act, and Mesos reports TASK_LOST to
+        // non-partition-aware frameworks).
+        let tasks = std::mem::take(&mut self.agents[a as usize].tasks);
+        for t in tasks {
+            let task = &mut self.tasks[t as usize];
+            task.state = TaskState::Lost;
+            task.end_us = Some(now);
+            let job = &self.jobs[task.job as usize];
+            let res = job.resources;
+            let fw = job.framework;
+            if job.duration_us.is_some() {
+                self.running_finite -= 1;
+            }
+            self.total_task_alloc.sub(&res);
+            self.frameworks[fw as usize].running_tasks -= 1;
+        }
+        let agent = &mut self.agents[a as usize];
+        agent.active = false;
+        let total = agent.total.clone();
+        let all = total.total();
+        for (role, r) in &total.resv {
+            let r = *r;
+            self.for_role_and_ancestors(*role, |x| x.reserved_subtree.sub(&r));
+            self.total_reserved.sub(&r);
+        }
+        self.total.sub(&all);
+        self.role_sorter.remove_total(&all);
+        for role in self.roles.iter_mut() {
+            if let Some(s) = role.sorter.as_mut() {
+                s.remove_total(&all);
+            }
+        }
+        for f in self.frameworks.iter_mut() {
+            f.filters.remove(&a);
+        }
+        self.agent_by_name.remove(name);
+        self.totals_changed = true;
+        self.last_progress_us = now;
+    }
+
+    /// A framework subscribes.
+    pub fn register_framework(&mut self, now: Micros, fw: FwIdx) {
+        let f = &mut self.frameworks[fw as usize];
+        if f.registered {
+            return;
+        }
+        f.registered = true;
+        f.active = true;
+        self.track_framework(fw);
+        self.fw_sorter(fw).activate(fw);
+        self.tasks_dirty = true;
+        self.last_progress_us = now;
+        self.request(None);
+    }
+
+    /// Adds a job's tasks to its framework's queue. Task ids are assigned
+    /// here, in submission order.
+    pub fn submit_job(
+        &mut self,
+        now: Micros,
+        fw: FwIdx,
+        name: &str,
+        resources: Res,
+        tasks: u64,
+        duration_us: Option<Micros>,
+    ) {
+        let job = self.jobs.len() as u32;
+        let first_task = self.tasks.len() as TaskId;
+        self.jobs.push(Job {
+            name: name.to_string(),
+            framework: fw,
+            resources,
+            duration_us,
+            submit_us: now,
+            first_task,
+            tasks,
+        });
+        self.tasks.reserve(tasks as usize);
+        for _ in 0..tasks {
+            self.tasks.push(Task {
+                job,
+                agent: NO_AGENT,
+                submit_us: now,
+                start_us: None,
+                end_us: None,
+                state: TaskState::Pending,
+                resv: Vec::new(),
+                slot: 0,
+            });
+        }
+        if tasks > 0 {
+            let f = &mut self.frameworks[fw as usize];
+            f.pending.push_back(PendingGroup {
+                job,
+                next_task: first_task,
+                remaining: tasks,
+            });
+            f.pending_tasks += tasks;
+        }
+        self.tasks_dirty = true;
+        self.last_progress_us = now;
+    }
+
+    /// A task reaches its end time: finished, resources recovered (no
+    /// filter, no allocation: they wait for the next pass, MESOS-3078).
+    pub fn task_ends(&mut self, now: Micros, t: TaskId) {
+        let task = &self.tasks[t as usize];
+        if task.state != TaskState::Running {
+            return; // lost with its agent before
+        }
+        let a = task.agent;
+        let job = &self.jobs[task.job as usize];
+        let fw = job.framework;
+        let res = job.resources;
+        let mut part = Split {
+            unres: res,
+            resv: task.resv.clone(),
+        };
+        for (_, r) in &part.resv {
+            part.unres.sub(r);
+        }
+        let slot = task.slot as usize;
+        {
+            let agent = &mut self.agents[a as usize];
+            agent.tasks.swap_remove(slot);
+            if slot < agent.tasks.len() {
+                let moved = agent.tasks[slot];
+                self.tasks[moved as usize].slot = slot as u32;
+            }
+        }
+        let task = &mut self.tasks[t as usize];
+        task.state = TaskState::Finished;
+        task.end_us = Some(now);
+        self.running_finite -= 1;
+        self.frameworks[fw as usize].running_tasks -= 1;
+        self.total_task_alloc.sub(&res);
+        self.recover(fw, a, &part);
+        self.tasks_dirty = true;
+        self.last_progress_us = now;
+    }
+
+    pub fn set_weight(&mut self, role_name: &str, weight: f64) {
+        let role = self.intern_role(role_name);
+        self.roles[role as usize].weight = weight;
+        self.role_sorter.update_weight(role_name, weight);
+        // Mesos does not allocate on a weight change; shares change.
+        self.totals_changed = true;
+        self.tasks_dirty = true;
+    }
+
+    pub fn set_quota(&mut self, role_name: &str, guarantee: Option<Res>, limit: Option<Limits>) {
+        let role = self.intern_role(role_name);
+        let r = &mut self.roles[role as usize];
+        r.guarantee = guarantee.filter(|g| !g.is_empty());
+        r.limit = limit.filter(|l| !l.is_none());
+        self.tasks_dirty = true;
+    }
+
+    /// SUPPRESS: the framework leaves its role's sort; filters stay.
+    pub fn suppress(&mut self, fw: FwIdx) {
+        if !self.frameworks[fw as usize].registered {
+            return;
+        }
+        self.frameworks[fw as usize].suppressed = true;
+        self.fw_sorter(fw).deactivate(fw);
+    }
+
+    /// REVIVE: filters cleared, back in the sort, allocation on all agents.
+    pub fn revive(&mut self, fw: FwIdx) {
+        if !self.frameworks[fw as usize].registered {
+            return;
+        }
+        let f = &mut self.frameworks[fw as usize];
+        f.filters.clear();
+        f.suppressed = false;
+        self.fw_sorter(fw).activate(fw);
+        self.tasks_dirty = true;
+        self.request(None);
+    }
+
+    /// The framework is deactivated: out of the sort, filters cleared,
+    /// outstanding offers rescinded (their resources come back unfiltered).
+    pub fn deactivate(&mut self, fw: FwIdx) {
+        if !self.frameworks[fw as usize].registered {
+            return;
+        }
+        self.fw_sorter(fw).deactivate(fw);
+        let f = &mut self.frameworks[fw as usize];
+        f.active = false;
+        f.filters.clear();
+        let outstanding = std::mem::take(&mut f.outstanding);
+        for o in outstanding {
+            let off = &mut self.offers[o as usize];
+            off.outcome = Outcome::Rescinded;
+            let (a, part) = (off.agent, off.resources.clone());
+            self.recover(fw, a, &part);
+        }
+    }
+
+    /// The framework is activated again; allocation on all agents.
+    pub fn activate(&mut self, fw: FwIdx) {
+        if !self.frameworks[fw as usize].registered {
+            return;
+        }
+        self.frameworks[fw as usize].active = true;
+        if !self.frameworks[fw as usize].suppressed {
+            self.fw_sorter(fw).activate(fw);
+        }
+        self.tasks_dirty = true;
+        self.request(None);
+    }
+
+    /// An offer's timeout fires: rescinded if still outstanding.
+    pub fn offer_timeout(&mut self, offer: u64) {
+        let off = &self.offers[offer as usize];
+        if off.outcome != Outcome::Outstanding {
+            return;
+        }
+        let (fw, a, part) = (off.framework, off.agent, off.resources.clone());
+        self.offers[offer as usize].outcome = Outcome::Rescinded;
+        self.frameworks[fw as usize]
+            .outstanding
+            .retain(|&x| x != offer);
+        if self.agents[a as usize].active {
+            self.recover(fw, a, &part);
+        }
+    }
+
+    /// Asks for an allocation on one agent (None: all agents).
+    pub fn request(&mut self, agent: Option<AgentIdx>) {
+        match agent {
+            None => self.all_candidates = true,
+            Some(a) => {
+                if !self.all_candidates {
+                    self.candidates.push(a);
+                }
+            }
+        }
+    }
+
+    // ----- bookkeeping -------------------------------------------------
+
+    fn mark_changed(&mut self, fw: FwIdx) {
+        if !self.changed_flag[fw as usize] {
+            self.changed_flag[fw as usize] = true;
+            self.changed_frameworks.push(fw);
+        }
+    }
+
+    /// Frameworks whose charge changed since the last call, ascending.
+    pub fn take_changed(&mut self, out: &mut Vec<FwIdx>) {
+        out.clear();
+        out.append(&mut self.changed_frameworks);
+        out.sort_unstable();
+        for &f in out.iter() {
+            self.changed_flag[f as usize] = false;
+        }
+    }
+
+    /// Charges `part` on agent `a` to `fw` (Mesos's
+    /// `trackAllocatedResources` and `decreaseAvailable`).
+    fn charge(&mut self, fw: FwIdx, a: AgentIdx, part: &Split) {
+        let all = part.total();
+        let resv = part.resv_total();
+        let role = self.frameworks[fw as usize].role;
+        {
+            let agent = &mut self.agents[a as usize];
+            agent.avail.unres.sub(&part.unres);
+            for (rr, r) in &part.resv {
+                if let Some((_, mine)) = agent.avail.resv.iter_mut().find(|(x, _)| x == rr) {
+                    mine.sub(r);
+                }
+            }
+            agent.usage_mut(fw).add(part);
+        }
+        let unres = part.unres;
+        self.for_role_and_ancestors(role, |x| x.unres_alloc_subtree.add(&unres));
+        self.total_charged.add(&all);
+        self.total_charged_reserved.add(&resv);
+        self.role_sorter.allocated(role, &all);
+        self.fw_sorter(fw).allocated(fw, &all);
+        self.frameworks[fw as usize].charge.add(&all);
+        self.mark_changed(fw);
+    }
+
+    /// The reverse of [`Cluster::charge`]'s sorter and role bookkeeping,
+    /// without touching the agent (used when the agent goes away).
+    fn uncharge(&mut self, fw: FwIdx, part: &Split) {
+        let all = part.total();
+        let resv = part.resv_total();
+        let role = self.frameworks[fw as usize].role;
+        let unres = part.unres;
+        self.for_role_and_ancestors(role, |x| x.unres_alloc_subtree.sub(&unres));
+        self.total_charged.sub(&all);
+        self.total_charged_reserved.sub(&resv);
+        self.role_sorter.unallocated(role, &all);
+        self.fw_sorter(fw).unallocated(fw, &all);
+        self.frameworks[fw as usize].charge.sub(&all);
+        self.mark_changed(fw);
+    }
+
+    /// Mesos's `recoverResources` without a filter.
+    fn recover(&mut self, fw: FwIdx, a: AgentIdx, part: &Split) {
+        if part.is_empty() || !self.agents[a as usize].active {
+            return;
+        }
+        {
+            let agent = &mut self.agents[a as usize];
+            agent.avail.unres.add(&part.unres);
+            for (rr, r) in &part.resv {
+                if let Some((_, mine)) = agent.avail.resv.iter_mut().find(|(x, _)| x == rr) {
+                    mine.add(r);
+                }
+            }
+            agent.usage_sub(fw, part);
+        }
+        self.uncharge(fw, part);
+    }
+
+    /// A decline (or the unused part of an accept): recover and install a
+    /// filter of `max(interval, refuse)` unless refuse is zero.
+    fn decline(&mut self, now: Micros, fw: FwIdx, a: AgentIdx, part: &Split) {
+        if part.is_empty() {
+            return;
+        }
+        self.recover(fw, a, part);
+        let refuse = self.frameworks[fw as usize].refuse_us;
+        if refuse == 0 {
+            return;
+        }
+        let lifetime = refuse.max(self.interval_us);
+        let filter = Filter {
+            refused: part.clone(),
+            expires_us: now.saturating_add(lifetime),
+            blocks_at_end: lifetime == self.interval_us && now % self.interval_us == 0,
+        };
+        self.frameworks[fw as usize]
+            .filters
+            .entry(a)
+            .or_default()
+            .push(filter);
+    }
+
+    /// Mesos's `isFiltered` (offer filters only), dropping expired filters.
+    fn is_filtered(&mut self, now: Micros, fw: FwIdx, a: AgentIdx, offer: &Split) -> bool {
+        let filters = &mut self.frameworks[fw as usize].filters;
+        let Some(list) = filters.get_mut(&a) else {
+            return false;
+        };
+        list.retain(|f| f.active(now));
+        if list.is_empty() {
+            filters.remove(&a);
+            return false;
+        }
+        list.iter().any(|f| f.refused.contains(offer))
+    }
+
+    /// Mesos's `allocatable`: some entry of min_allocatable is met.
+    fn allocatable(&self, res: &Res) -> bool {
+        if res.is_empty() {
+            return false;
+        }
+        self.min_allocatable.is_empty() || self.min_allocatable.iter().any(|m| res.contains(m))
+    }
+
+    /// What agent `a` has available for `role`: unreserved plus the
+    /// reservations of the role and its ancestors.
+    fn available_for(&self, a: AgentIdx, role: RoleIdx) -> Split {
+        let agent = &self.agents[a as usize];
+        let mut s = Split {
+            unres: agent.avail.unres,
+            resv: Vec::new(),
+        };
+        for (rr, r) in &agent.avail.resv {
+            if !r.is_empty() && self.reservation_usable_by(*rr, role) {
+                s.resv.push((*rr, *r));
+            }
+        }
+        s
+    }
+
+    /// Candidate agents of this pass, in join order, then shuffled when
+    /// `agent_order = "shuffle"`.
+    fn take_candidates(&mut self) -> Vec<AgentIdx> {
+        let mut ids: Vec<AgentIdx> = if self.all_candidates {
+            (0..self.agents.len() as AgentIdx)
+                .filter(|&a| self.agents[a as usize].active)
+                .collect()
+        } else {
+            let mut v: Vec<AgentIdx> = self
+                .candidates
+                .iter()
+                .copied()
+                .filter(|&a| self.agents[a as usize].active)
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        self.candidates.clear();
+        self.all_candidates = false;
+        if self.agent_order == AgentOrder::Shuffle {
+            self.agent_rng.shuffle(&mut ids);
+        }
+        ids
+    }
+
+    pub fn has_candidates(&self) -> bool {
+        self.all_candidates || !self.candidates.is_empty()
+    }
+
+    // ----- the allocation pass (offers mode) ---------------------------
+
+    /// One allocation pass over the candidate agents, then the frameworks
+    /// answer the offers it made. Returns true if a pass ran.
+    pub fn allocate(&mut self, now: Micros) -> bool {
+        if !self.has_candidates() {
+            return false;
+        }
+        let mut agents = self.take_candidates();
+        debug_assert_eq!(self.mode, Mode::Offers);
+
+        // Quota bookkeeping as in __generateOffers: consumed quota of top
+        // roles with quota, required and available headroom.
+        let nroles = self.roles.len();
+        let mut consumed: Vec<Res> = vec![Res::ZERO; nroles];
+        let mut required = Res::ZERO;
+        let mut any_guarantee = false;
+        for (i, r) in self.roles.iter().enumerate() {
+            if r.parent == NO_ROLE && r.has_quota() {
+                consumed[i] = r.reserved_subtree.plus(&r.unres_alloc_subtree);
+                if let Some(g) = r.guarantee {
+                    required.add(&g.minus_clamped(&consumed[i]));
+                    any_guarantee = true;
+                }
+            }
+        }
+        let unallocated_reservations =
+            self.total_reserved.minus_clamped(&self.total_charged_reserved);
+        let mut available = self
+            .total
+            .minus_clamped(&self.total_charged)
+            .minus_clamped(&unallocated_reservations);
+
+        // Offers of this pass: (framework, agent) -> resources, merged.
+        let mut made: Vec<(FwIdx, AgentIdx, Split)> = Vec::new();
+        let mut made_index: BTreeMap<(FwIdx, AgentIdx), usize> = BTreeMap::new();
+        let mut role_order = std::mem::take(&mut self.scratch_roles);
+        let mut fw_order = std::mem::take(&mut self.scratch_fws);
+
+        // Stage 1: roles with unsatisfied guarantees.
+        if any_guarantee {
+            for &a in &agents {
+                self.role_sorter.sort(&mut role_order);
+                for &role in &role_order {
+                    let Some(guarantee) = self.roles[role as usize].guarantee else {
+                        continue;
+                    };
+                    if self.roles[role as usize].framework_count == 0 {
+                        continue;
+                    }
+                    if self.agents[a as usize].avail.is_empty() {
+                        break;
+                    }
+                    let mut unsatisfied = guarantee.minus_clamped(&consumed[role as usize]);
+                    if unsatisfied.is_empty() {
+                        continue;
+                    }
+                    let limit = self.roles[role as usize].limit;
+                    self.roles[role as usize]
+                        .sorter
+                        .as_mut()
+                        .expect("role with frameworks has a sorter")
+                        .sort(&mut fw_order);
+                    for &fw in &fw_order {
+                        if unsatisfied.is_empty() {
+                            break;
+                        }
+                        let avail = self.available_for(a, role);
+                        if avail.is_empty() {
+                            break;
+                        }
+                        if !self.allocatable(&avail.total()) {
+                            continue;
+                        }
+                        let quota_res = avail.unres;
+                        let guarantees_offering = quota_res.min(&unsatisfied);
+                        if guarantees_offering.is_empty() {
+                            continue;
+                        }
+                        // The role's own reservations (not its ancestors').
+                        let mut to_offer = Split {
+                            unres: guarantees_offering,
+                            resv: avail.resv.iter().filter(|(rr, _)| *rr == role).cloned().collect(),
+                        };
+                        let mut additional = quota_res.minus(&guarantees_offering);
+                        if let Some(l) = limit {
+                            let room = l
+                                .minus(&consumed[role as usize])
+                                .minus(&guarantees_offering);
+                            additional = additional.shrink_to(&room);
+                        }
+                        if !required.is_empty() && !additional.is_empty() {
+                            additional = additional.min(&available.minus_clamped(&required));
+                        }
+                        to_offer.unres.add(&additional);
+                        if !self.allocatable(&to_offer.total())
+                            || self.is_filtered(now, fw, a, &to_offer)
+                        {
+                            continue;
+                        }
+                        let increased = guarantees_offering.plus(&additional);
+                        unsatisfied = unsatisfied.minus_clamped(&increased);
+                        consumed[role as usize].add(&increased);
+                        required = required.minus_clamped(&guarantees_offering);
+                        available = available.minus_clamped(&increased);
+                        self.charge(fw, a, &to_offer);
+                        Self::merge_offer(&mut made, &mut made_index, fw, a, to_offer);
+                    }
+                }
+            }
+            if self.agent_order == AgentOrder::Shuffle {
+                // Mesos shuffles again before the second stage.
+                self.agent_rng.shuffle(&mut agents);
+            }
+        } else if self.agent_order == AgentOrder::Shuffle {
+            // The second shuffle happens whether or not stage 1 offered.
+            self.agent_rng.shuffle(&mut agents);
+        }
+
+        // Stage 2: every role in policy order.
+        for &a in &agents {
+            self.role_sorter.sort(&mut role_order);
+            for &role in &role_order {
+                if self.agents[a as usize].avail.is_empty() {
+                    break;
+                }
+                let limit = self.roles[role as usize].limit;
+                let has_quota = self.roles[role as usize].has_quota();
+                self.roles[role as usize]
+                    .sorter
+                    .as_mut()
+                    .expect("role in the role sorter has a sorter")
+                    .sort(&mut fw_order);
+                for &fw in &fw_order {
+                    let avail = self.available_for(a, role);
+                    if avail.is_empty() {
+                        break;
+                    }
+                    if !self.allocatable(&avail.total()) {
+                        continue;
+                    }
+                    let mut to_offer = Split {
+                        unres: Res::ZERO,
+                        resv: avail.resv.clone(),
+                    };
+                    let mut additional = avail.unres;
+                    if let Some(l) = limit {
+                        additional = additional.shrink_to(&l.minus(&consumed[role as usize]));
+                    }
+                    if !required.is_empty() && !additional.is_empty() {
+                        additional = additional.min(&available.minus_clamped(&required));
+                    }
+                    to_offer.unres = additional;
+                    if !self.allocatable(&to_offer.total()) || self.is_filtered(now, fw, a, &to_offer)
+                    {
+                        continue;
+                    }
+                    if has_quota {
+                        let top = self.roles[role as usize].top;
+                        consumed[role as usize].add(&additional);
+                        if top != role {
+                            consumed[top as usize].add(&additional);
+                        }
+                    }
+                    available = available.minus_clamped(&additional);
+                    self.charge(fw, a, &to_offer);
+                    Self::merge_offer(&mut made, &mut made_index, fw, a, to_offer);
+                }
+            }
+        }
+        self.scratch_roles = role_order;
+        self.scratch_fws = fw_order;
+
+        // Frameworks answer at the time of the offer, in offer order.
+        for (fw, a, part) in made {
+            let id = self.offers.len() as u64;
+            self.offers.push(Offer {
+                framework: fw,
+                agent: a,
+                made_us: now,
+                resources: part,
+                outcome: Outcome::Outstanding,
+                tasks_launched: 0,
+            });
+            self.answer_offer(now, id);
+        }
+        true
+    }
+
+    fn merge_offer(
+        made: &mut Vec<(FwIdx, AgentIdx, Split)>,
+        index: &mut BTreeMap<(FwIdx, AgentIdx), usize>,
+        fw: FwIdx,
+        a: AgentIdx,
+        part: Split,
+    ) {
+        match index.get(&(fw, a)) {
+            Some(&i) => made[i].2.add(&part),
+            None => {
+                index.insert((fw, a), made.len());
+                made.push((fw, a, part));
+            }
+        }
+    }
+
+    /// The framework model answers an offer.
+    fn answer_offer(&mut self, now: Micros, id: u64) {
+        let fw = self.offers[id as usize].framework;
+        match self.frameworks[fw as usize].behavior {
+            Behavior::Hold => {
+                self.frameworks[fw as usize].outstanding.push(id);
+                if let Some(t) = self.offer_timeout_us {
+                    self.effects.push(Effect::OfferTimeout {
+                        offer: id,
+                        at_us: now.saturating_add(t),
+                    });
+                }
+            }
+            Behavior::Decline => {
+                let (a, part) = {
+                    let o = &mut self.offers[id as usize];
+                    o.outcome = Outcome::Declined;
+                    (o.agent, o.resources.clone())
+                };
+                self.decline(now, fw, a, &part);
+            }
+            Behavior::Greedy => {
+                let a = self.offers[id as usize].agent;
+                let mut left = self.offers[id as usize].resources.clone();
+                let launched = self.launch_fitting(now, fw, a, &mut left);
+                let o = &mut self.offers[id as usize];
+                o.tasks_launched = launched as u32;
+                o.outcome = if launched > 0 {
+                    Outcome::Accepted
+                } else {
+                    Outcome::Declined
+                };
+                self.decline(now, fw, a, &left);
+            }
+        }
+    }
+
+    /// Launches the framework's pending tasks that fit in `left`, in
+    /// submission order, as its `fit` says; `left` keeps what is unused.
+    fn launch_fitting(&mut self, now: Micros, fw: FwIdx, a: AgentIdx, left: &mut Split) -> u64 {
+        let fit = self.frameworks[fw as usize].fit;
+        let mut launched = 0u64;
+        let mut gi = 0usize;
+        while gi < self.frameworks[fw as usize].pending.len() {
+            let group = self.frameworks[fw as usize].pending[gi];
+            let res = self.jobs[group.job as usize].resources;
+            let n = left.total().fits_times(&res).min(group.remaining);
+            for k in 0..n {
+                let t = group.next_task + k;
+                self.start_task(now, t, a, res, left);
+            }
+            launched += n;
+            let f = &mut self.frameworks[fw as usize];
+            f.pending_tasks -= n;
+            if n == group.remaining {
+                f.pending.remove(gi);
+            } else {
+                let g = &mut f.pending[gi];
+                g.next_task += n;
+                g.remaining -= n;
+                if fit == Fit::Stop {
+                    break;
+                }
+                gi += 1;
+            }
+        }
+        launched
+    }
+
+    /// Starts task `t` on agent `a`, drawing its resources from `from`
+    /// (reservations first, as Mesos's frameworks in `replay` do).
+    fn start_task(&mut self, now: Micros, t: TaskId, a: AgentIdx, res: Res, from: &mut Split) {
+        let mut need = res;
+        let mut resv_taken: Vec<(RoleIdx, Res)> = Vec::new();
+        for (rr, r) in from.resv.iter_mut() {
+            let take = need.min(r);
+            if !take.is_empty() {
+                r.sub(&take);
+                need.sub(&take);
+                resv_taken.push((*rr, take));
+            }
+        }
+        from.resv.retain(|(_, r)| !r.is_empty());
+        from.unres.sub(&need);
+        debug_assert!(from.unres.non_negative());
+        let job = self.tasks[t as usize].job;
+        let fw = self.jobs[job as usize].framework;
+        let duration = self.jobs[job as usize].duration_us;
+        let slot = self.agents[a as usize].tasks.len() as u32;
+        self.agents[a as usize].tasks.push(t);
+        let task = &mut self.tasks[t as usize];
+        task.agent = a;
+        task.start_us = Some(now);
+        task.state = TaskState::Running;
+        task.resv = resv_taken;
+        task.slot = slot;
+        self.frameworks[fw as usize].running_tasks += 1;
+        self.total_task_alloc.add(&res);
+        self.mark_changed(fw);
+        self.last_progress_us = now;
+        if let Some(d) = duration {
+            self.running_finite += 1;
+            self.effects.push(Effect::TaskEnds {
+                task: t,
+                at_us: now.saturating_add(d),
+            });
+        }
+    }
+
+    // ----- tasks mode ----------------------------------------------------
+
+    /// Centralised scheduling (DRF's progressive filling): repeatedly give
+    /// one task to the first framework in policy order that has a pending
+    /// task fitting on some agent, until none does. Returns tasks placed.
+    pub fn schedule_tasks(&mut self, now: Micros) -> u64 {
+        if !self.tasks_dirty {
+            return 0;
+        }
+        self.tasks_dirty = false;
+        let mut order: Vec<AgentIdx> = (0..self.agents.len() as AgentIdx)
+            .filter(|&a| self.agents[a as usize].active)
+            .collect();
+        if self.agent_order == AgentOrder::Shuffle {
+            self.agent_rng.shuffle(&mut order);
+        }
+        let mut role_order = std::mem::take(&mut self.scratch_roles);
+        let mut fw_order = std::mem::take(&mut self.scratch_fws);
+        let mut placed = 0u64;
+        'pick: loop {
+            self.role_sorter.sort(&mut role_order);
+            for &role in &role_order {
+                self.roles[role as usize]
+                    .sorter
+                    .as_mut()
+                    .expect("role in the role sorter has a sorter")
+                    .sort(&mut fw_order);
+                for &fw in &fw_order {
+                    if self.place_one(now, fw, &order) {
+                        placed += 1;
+                        continue 'pick;
+                    }
+                }
+            }
+            break;
+        }
+        self.scratch_roles = role_order;
+        self.scratch_fws = fw_order;
+        placed
+    }
+
+    /// Places the framework's next task (by its `fit`) on the first agent
+    /// in `order` where it fits within the role's quota limit.
+    fn place_one(&mut self, now: Micros, fw: FwIdx, order: &[AgentIdx]) -> bool {
+        let f = &self.frameworks[fw as usize];
+        if !f.registered || !f.active || f.pending_tasks == 0 {
+            return false;
+        }
+        let role = f.role;
+        let fit = f.fit;
+        let top = self.roles[role as usize].top;
+        let limit_room = self.roles[top as usize].limit.map(|l| {
+            let r = &self.roles[top as usize];
+            l.minus(&r.reserved_subtree.plus(&r.unres_alloc_subtree))
+        });
+        for gi in 0..self.frameworks[fw as usize].pending.len() {
+            let group = self.frameworks[fw as usize].pending[gi];
+            let res = self.jobs[group.job as usize].resources;
+            for &a in order {
+                let avail = self.available_for(a, role);
+                if !avail.total().contains(&res) {
+                    continue;
+                }
+                // Unreserved part the task would draw, for the quota limit.
+                let mut unres_need = res;
+                for (_, r) in &avail.resv {
+                    unres_need = unres_need.minus_clamped(r);
+                }
+                if let Some(room) = &limit_room {
+                    if unres_need.shrink_to(room) != unres_need {
+                        continue;
+                    }
+                }
+                let mut offer = avail.clone();
+                let before = offer.clone();
+                self.start_task(now, group.next_task, a, res, &mut offer);
+                // Charge exactly what the task drew.
+                let mut used = before;
+                used.unres.sub(&offer.unres);
+                for (rr, r) in used.resv.iter_mut() {
+                    let rest = offer
+                        .resv
+                        .iter()
+                        .find(|(x, _)| x == rr)
+                        .map(|(_, v)| *v)
+                        .unwrap_or(Res::ZERO);
+                    r.sub(&rest);
+                }
+                used.resv.retain(|(_, r)| !r.is_empty());
+                self.charge(fw, a, &used);
+                let f = &mut self.frameworks[fw as usize];
+                f.pending_tasks -= 1;
+                let g = &mut f.pending[gi];
+                g.next_task += 1;
+                g.remaining -= 1;
+                if g.remaining == 0 {
+                    f.pending.remove(gi);
+                }
+                return true;
+            }
+            if fit == Fit::Stop {
+                return false;
+            }
+        }
+        false
+    }
+
+    // ----- views for the engine and reports -----------------------------
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn total(&self) -> Res {
+        self.total
+    }
+
+    pub fn task_alloc(&self) -> Res {
+        self.total_task_alloc
+    }
+
+    pub fn framework_count(&self) -> usize {
+        self.frameworks.len()
+    }
+
+    pub fn framework_charge(&self, fw: FwIdx) -> Res {
+        self.frameworks[fw as usize].charge
+    }
+
+    pub fn framework_running(&self, fw: FwIdx) -> u64 {
+        self.frameworks[fw as usize].running_tasks
+    }
+
+    pub fn framework_weight(&self, fw: FwIdx) -> f64 {
+        self.roles[self.frameworks[fw as usize].role as usize].weight
+    }
+
+    pub fn pending_tasks(&self) -> u64 {
+        self.frameworks.iter().map(|f| f.pending_tasks).sum()
+    }
+
+    /// True while some running task will end by itself.
+    pub fn running_finite_tasks(&self) -> bool {
+        self.running_finite > 0
+    }
+
+    pub fn max_filter_lifetime_us(&self) -> Micros {
+        self.frameworks
+            .iter()
+            .map(|f| f.refuse_us)
+            .max()
+            .unwrap_or(0)
+            .max(self.interval_us)
+    }
+
+    pub fn agent_names(&self) -> Vec<String> {
+        self.agents.iter().map(|a| a.name.clone()).collect()
+    }
+
+    pub fn offer_rows(&self) -> Vec<OfferRow> {
+        self.offers
+            .iter()
+            .enumerate()
+            .map(|(i, o)| OfferRow {
+                time_us: o.made_us,
+                offer_id: i as u64,
+                framework: o.framework,
+                agent: o.agent,
+                resources: o.resources.total(),
+                outcome: o.outcome,
+                tasks_launched: o.tasks_launched,
+            })
+            .collect()
+    }
+
+    pub fn task_rows(&self) -> Vec<TaskRow> {
+        self.tasks
+            .iter()
+            .map(|t| TaskRow {
+                job: t.job,
+                agent: t.agent,
+                submit_us: t.submit_us,
+                start_us: t.start_us,
+                end_us: t.end_us,
+                state: t.state,
+            })
+            .collect()
+    }
+
+    /// Checks the books: on every agent, available plus what is charged to
+    /// frameworks equals its total, and nothing is negative. Err describes
+    /// the first violation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut charged_sum = Res::ZERO;
+        for (i, agent) in self.agents.iter().enumerate() {
+            if !agent.active {
+                continue;
+            }
+            if !agent.avail.unres.non_negative() || agent.avail.resv.iter().any(|(_, r)| !r.non_negative())
+            {
+                return Err(format!(
+                    "agent {} ({}) is offered or allocated more than it has: available {:?}",
+                    i, agent.name, agent.avail
+                ));
+            }
+            let mut sum = agent.avail.clone();
+            for (_, u) in &agent.usage {
+                if !u.unres.non_negative() {
+                    return Err(format!("agent {}: negative usage {:?}", agent.name, u));
+                }
+                sum.add(u);
+                charged_sum.add(&u.total());
+            }
+            if sum.total() != agent.total.total() || sum.unres != agent.total.unres {
+                return Err(format!(
+                    "agent {}: available + charged {:?} != total {:?}",
+                    agent.name, sum, agent.total
+                ));
+            }
+        }
+        if charged_sum != self.total_charged {
+            return Err(format!(
+                "charged on agents {:?} != allocator total {:?}",
+                charged_sum, self.total_charged
+            ));
+        }
+        let fw_sum = self
+            .frameworks
+            .iter()
+            .fold(Res::ZERO, |acc, f| acc.plus(&f.charge));
+        if fw_sum != self.total_charged {
+            return Err(format!(
+                "framework charges {:?} != allocator total {:?}",
+                fw_sum, self.total_charged
+            ));
+        }
+        Ok(())
+    }
+
+    /// Outstanding offers' count (for tests).
+    pub fn outstanding_offers(&self) -> usize {
+        self.frameworks.iter().map(|f| f.outstanding.len()).sum()
+    }
+}

@@ -1,0 +1,20 @@
+//! mesosim's deterministic core.
+//!
+//! - [`resources`]: integer resource vectors in Mesos's fixed point.
+//! - [`spec`]: the validated scenario model.
+//! - [`queue`], [`rng`]: the discrete-event engine's queue and seeded streams.
+//! - [`sorter`]: the policy boundary (Mesos's Sorter interface).
+//! - [`cluster`]: master, allocator, agents and framework models as a
+//!   state machine driven by the engine in [`engine`].
+//! - [`record`]: what a run produces, for `reports` to write.
+//!
+//! No I/O, no wall clock, no threads, no OS randomness in this crate.
+
+pub mod resources;
+pub mod spec;
+pub mod cluster;
+pub mod engine;
+pub mod queue;
+pub mod record;
+pub mod rng;
+pub mod sorter;

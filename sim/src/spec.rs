@@ -1,0 +1,210 @@
+//! The validated scenario model the engine runs.
+//!
+//! `workloads` turns a scenario file into a [`Spec`] (checking every key and
+//! value); the engine trusts it. Times are integer microseconds, resources
+//! are [`Res`] in thousandths, and every cross reference (an event's
+//! framework or agent) is already resolved to an index.
+
+use crate::resources::{Limits, Res, ResourceNames};
+
+/// Microseconds of virtual time.
+pub type Micros = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Mesos two-level scheduling: coarse offers of whole agents per pass.
+    Offers,
+    /// Centralised: one task at a time to the framework the policy picks.
+    Tasks,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Offers => "offers",
+            Mode::Tasks => "tasks",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentOrder {
+    /// A seeded random order per pass (twice: quota stage, then the rest).
+    Shuffle,
+    /// Join order; no randomness.
+    Joined,
+}
+
+impl AgentOrder {
+    pub fn name(self) -> &'static str {
+        match self {
+            AgentOrder::Shuffle => "shuffle",
+            AgentOrder::Joined => "joined",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behavior {
+    /// Launch the pending tasks that fit, decline the rest.
+    Greedy,
+    /// Never answer offers.
+    Hold,
+    /// Decline every offer.
+    Decline,
+}
+
+impl Behavior {
+    pub fn name(self) -> &'static str {
+        match self {
+            Behavior::Greedy => "greedy",
+            Behavior::Hold => "hold",
+            Behavior::Decline => "decline",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// Skip a pending task that does not fit and try the next.
+    Skip,
+    /// Stop at the first pending task that does not fit (head of line).
+    Stop,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AllocatorSpec {
+    pub policy: String,
+    pub mode: Mode,
+    pub interval_us: Micros,
+    pub refuse_us: Micros,
+    /// Any one entry met makes an offer allocatable (Mesos's `|`); inside an
+    /// entry every named quantity must be met (`;`). Empty list: anything.
+    pub min_allocatable: Vec<Res>,
+    /// None: offers never time out.
+    pub offer_timeout_us: Option<Micros>,
+    pub agent_order: AgentOrder,
+}
+
+impl Default for AllocatorSpec {
+    fn default() -> Self {
+        let mut cpus = Res::ZERO;
+        cpus.0[crate::resources::CPUS] = 10;
+        let mut mem = Res::ZERO;
+        mem.0[crate::resources::MEM] = 32_000;
+        AllocatorSpec {
+            policy: "drf".into(),
+            mode: Mode::Offers,
+            interval_us: 1_000_000,
+            refuse_us: 5_000_000,
+            min_allocatable: vec![cpus, mem],
+            offer_timeout_us: None,
+            agent_order: AgentOrder::Shuffle,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoleSpec {
+    pub name: String,
+    pub weight: f64,
+    pub guarantee: Option<Res>,
+    pub limit: Option<Limits>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentSpec {
+    /// The expanded name (`m-3` for count > 1).
+    pub name: String,
+    /// Total resources, reservations included.
+    pub resources: Res,
+    /// Static reservations: role name -> resources (part of `resources`).
+    pub reserved: Vec<(String, Res)>,
+    pub attributes: Vec<(String, String)>,
+    pub at_us: Micros,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobSpec {
+    pub name: String,
+    pub at_us: Micros,
+    pub tasks: u64,
+    pub resources: Res,
+    /// None: runs forever.
+    pub duration_us: Option<Micros>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameworkSpec {
+    pub name: String,
+    pub role: String,
+    pub at_us: Micros,
+    pub behavior: Behavior,
+    pub refuse_us: Micros,
+    pub fit: Fit,
+    pub partition_aware: bool,
+    pub jobs: Vec<JobSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    SetWeight { role: String, weight: f64 },
+    /// A missing guarantee or limit is cleared.
+    SetQuota { role: String, guarantee: Option<Res>, limit: Option<Limits> },
+    Suppress { framework: usize },
+    Revive { framework: usize },
+    Deactivate { framework: usize },
+    Activate { framework: usize },
+    /// By expanded agent name: one of `Spec::agents` or an agent added by
+    /// an earlier `AddAgent` event.
+    RemoveAgent { agent: String },
+    /// A new agent (not in `Spec::agents`), joining at the event's time.
+    AddAgent { agent: AgentSpec },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventSpec {
+    pub at_us: Micros,
+    pub action: Action,
+}
+
+/// One validated scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spec {
+    pub name: String,
+    pub seed: u64,
+    /// None: run until all work is done.
+    pub end_us: Option<Micros>,
+    pub allocator: AllocatorSpec,
+    pub resource_names: ResourceNames,
+    pub roles: Vec<RoleSpec>,
+    pub agents: Vec<AgentSpec>,
+    pub frameworks: Vec<FrameworkSpec>,
+    pub events: Vec<EventSpec>,
+}
+
+impl Spec {
+    /// An empty scenario with the contract's defaults.
+    pub fn new(name: &str) -> Spec {
+        Spec {
+            name: name.to_string(),
+            seed: 0,
+            end_us: None,
+            allocator: AllocatorSpec::default(),
+            resource_names: ResourceNames::default(),
+            roles: Vec::new(),
+            agents: Vec::new(),
+            frameworks: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Total number of tasks over all jobs.
+    pub fn task_count(&self) -> u64 {
+        self.frameworks
+            .iter()
+            .flat_map(|f| f.jobs.iter())
+            .map(|j| j.tasks)
+            .sum()
+    }
+}

@@ -1,0 +1,239 @@
+//! The `mesosim` command line: parses flags, loads scenarios, runs the
+//! engine, writes the output directory, prints a summary.
+//!
+//! This is the only place that reads the wall clock (for the progress bar)
+//! or talks to the terminal. Exit codes: 0 success, 1 an invariant or check
+//! failed, 2 bad input (scenario, flags).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sim::engine::{self, RunOptions};
+use sim::record::RunRecord;
+use sim::resources::format_thousandths;
+use sim::spec::{Mode, Spec};
+
+/// The bundled default scenario (`workloads/scenarios/default.toml`).
+const DEFAULT_SCENARIO: &str = include_str!("../workloads/scenarios/default.toml");
+const DEFAULT_LABEL: &str = "<bundled default.toml>";
+
+#[derive(Parser)]
+#[command(
+    name = "mesosim",
+    version,
+    about = "Deterministic Mesos-faithful cluster simulator and allocation-policy testbed",
+    long_about = "Deterministic Mesos-faithful cluster simulator and allocation-policy testbed.\n\n\
+                  Without a subcommand, runs the bundled default scenario (same as `mesosim run`)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one simulation and write its output directory.
+    Run(RunArgs),
+    /// List the allocation policies.
+    Policies,
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+#[derive(clap::Args, Default)]
+struct RunArgs {
+    /// Scenario file (TOML); without it, the bundled default scenario.
+    scenario: Option<PathBuf>,
+    /// Output directory (replaced as a whole once the run succeeded);
+    /// default `runs/NAME/`.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Seed, overriding the scenario's `seed`.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Policy, overriding `[allocator] policy` (see `mesosim policies`).
+    #[arg(long)]
+    policy: Option<String>,
+    /// Scheduling mode, overriding `[allocator] mode`.
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
+    /// No progress bar and no summary table.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Offers,
+    Tasks,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => cmd_run(RunArgs::default()),
+        Some(Command::Run(args)) => cmd_run(args),
+        Some(Command::Policies) => {
+            for (name, about) in policies::ALL {
+                println!("{name:<10} {about}");
+            }
+            Ok(())
+        }
+        Some(Command::Validate { scenarios }) => cmd_validate(&scenarios),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    /// Bad scenario, trace or flags: exit 2.
+    BadInput(String),
+    /// A run or check failed: exit 1.
+    Failed(String),
+}
+
+fn load_options() -> (Vec<&'static str>,) {
+    (policies::names(),)
+}
+
+fn load(path: Option<&Path>) -> Result<Spec, Failure> {
+    let (names,) = load_options();
+    let opts = workloads::LoadOptions { policies: &names };
+    match path {
+        Some(p) => workloads::load_file(p, &opts),
+        None => workloads::parse_str(DEFAULT_SCENARIO, DEFAULT_LABEL, &opts),
+    }
+    .map_err(|e| Failure::BadInput(e.to_string()))
+}
+
+fn cmd_validate(paths: &[PathBuf]) -> Result<(), Failure> {
+    let mut bad = Vec::new();
+    for p in paths {
+        match load(Some(p)) {
+            Ok(spec) => println!(
+                "{}: ok ({} agents, {} frameworks, {} tasks, policy {}, mode {})",
+                p.display(),
+                spec.agents.len(),
+                spec.frameworks.len(),
+                spec.task_count(),
+                spec.allocator.policy,
+                spec.allocator.mode.name()
+            ),
+            Err(Failure::BadInput(m)) | Err(Failure::Failed(m)) => bad.push(m),
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::BadInput(bad.join("\nerror: ")))
+    }
+}
+
+fn cmd_run(args: RunArgs) -> Result<(), Failure> {
+    let mut spec = load(args.scenario.as_deref())?;
+    if let Some(seed) = args.seed {
+        spec.seed = seed;
+    }
+    if let Some(p) = args.policy {
+        spec.allocator.policy = p;
+    }
+    if let Some(m) = args.mode {
+        spec.allocator.mode = match m {
+            ModeArg::Offers => Mode::Offers,
+            ModeArg::Tasks => Mode::Tasks,
+        };
+    }
+    let policy = policies::build(&spec.allocator.policy)
+        .map_err(|e| Failure::BadInput(format!("--policy: {e}")))?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("runs").join(&spec.name));
+
+    let started = Instant::now();
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut progress = |now_us: u64, end_us: Option<u64>| {
+        if !show || started.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let b = bar.get_or_insert_with(|| {
+            let b = match end_us {
+                Some(e) => indicatif::ProgressBar::new(e.max(1)),
+                None => indicatif::ProgressBar::new_spinner(),
+            };
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:40} virtual {msg}",
+                )
+                .expect("valid template"),
+            );
+            b
+        });
+        b.set_position(now_us);
+        b.set_message(format!("{:.1} s", now_us as f64 / 1e6));
+    };
+    let record = engine::run(&spec, policy, RunOptions::default(), &mut progress)
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    if let Some(b) = bar.take() {
+        b.finish_and_clear();
+    }
+    reports::write_run(&record, &out).map_err(|e| Failure::Failed(e.to_string()))?;
+    if !args.quiet {
+        print_summary(&record, &out, started.elapsed());
+    }
+    Ok(())
+}
+
+fn print_summary(r: &RunRecord, out: &Path, wall: Duration) {
+    println!(
+        "{}: policy {}, mode {}, seed {}, {} virtual s, {} events in {:.2} s",
+        r.scenario,
+        r.policy,
+        r.mode,
+        r.seed,
+        format_thousandths((r.end_us / 1000) as i64),
+        r.events,
+        wall.as_secs_f64()
+    );
+    println!(
+        "{:<16} {:<12} {:>8} {:>8} {:>10} {:>10}",
+        "framework", "role", "finished", "peak", "mean share", "final"
+    );
+    for (f, s) in r.frameworks.iter().zip(r.framework_stats.iter()) {
+        println!(
+            "{:<16} {:<12} {:>8} {:>8} {:>10.4} {:>10.4}",
+            f.name,
+            f.role,
+            s.tasks_finished,
+            s.peak_running_tasks,
+            s.mean_dominant_share,
+            s.final_dominant_share
+        );
+    }
+    let means: Vec<f64> = r
+        .framework_stats
+        .iter()
+        .map(|s| s.mean_dominant_share)
+        .collect();
+    println!(
+        "Jain's index over mean dominant shares: {:.4}",
+        reports::summary::jain(&means)
+    );
+    println!("wrote {}", out.display());
+}

@@ -1,0 +1,1 @@
+//! Trace readers (streaming). The readers come with the traces issue.

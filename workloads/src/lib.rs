@@ -1,0 +1,82 @@
+//! Scenario files: parsing, validation, defaults.
+//!
+//! [`load_file`] / [`parse_str`] turn a TOML scenario (the contract in
+//! DESIGN.md, every key documented in docs/scenario.md) into a validated
+//! [`sim::spec::Spec`], or a [`ScenarioError`] that names the file, line,
+//! column and key path of the first problem. The crate does not depend on
+//! `policies`, so the caller passes the known policy names in
+//! [`LoadOptions`].
+
+mod duration;
+mod error;
+mod names;
+mod schema;
+mod validate;
+
+use std::path::Path;
+
+use sim::spec::Spec;
+
+pub use duration::{parse_duration, parse_duration_or_forever, DurationError};
+pub use error::ScenarioError;
+pub use names::{role_ancestors, validate_role};
+
+/// What the loader needs to know from outside this crate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadOptions<'a> {
+    /// The policy names `[allocator] policy` may take (`mesosim policies`).
+    /// An empty list skips the check.
+    pub policies: &'a [&'a str],
+}
+
+/// Reads and validates a scenario file; errors are reported against the
+/// path as given.
+pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Spec, ScenarioError> {
+    let label = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError::io(&label, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let off = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        ScenarioError::at(
+            &label,
+            &text,
+            Some(off..off),
+            None,
+            "the file is not valid UTF-8",
+        )
+    })?;
+    parse_str(&text, &label, opts)
+}
+
+/// Validates scenario text; `file_label` names it in errors (and gives the
+/// scenario its default name: `sc.toml` -> `sc`).
+pub fn parse_str(text: &str, file_label: &str, opts: &LoadOptions) -> Result<Spec, ScenarioError> {
+    let root = schema::parse_document(text).map_err(|e| toml_error(text, file_label, &e))?;
+    validate::Checker::new(file_label, text, opts.policies).check(&root)
+}
+
+/// toml's own errors (syntax, duplicate keys) in our format: its message
+/// is multi-line with a source excerpt in Display, so only `message()` and
+/// the span are kept.
+fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> ScenarioError {
+    let msg: Vec<&str> = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let span = e.span().or(Some(0..0));
+    // toml leaves the message empty for a key with no value (`a = `).
+    let msg = if msg.is_empty() {
+        vec!["expected a value"]
+    } else {
+        msg
+    };
+    ScenarioError::at(
+        file,
+        text,
+        span,
+        None,
+        format!("invalid TOML: {}", msg.join("; ")),
+    )
+}

@@ -1,0 +1,1050 @@
+//! From the span-preserving tree to a validated [`Spec`]: every key checked,
+//! every default filled in, every cross reference resolved.
+//!
+//! The walk is by hand rather than through typed serde structs so that
+//! every error can name its exact key path and position, and so that keys
+//! reserved for later features get "not supported yet" instead of "unknown".
+//! Defaults are those of DESIGN.md "Defaults"; the checks mirror the Mesos
+//! replay oracle's (`convert` in `shared/peers/mesos-allocator/replay`) and
+//! Mesos's own rules on roles and quota.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use sim::resources::{format_thousandths, thousandths_from_f64, Limits, Res, ResourceNames};
+use sim::resources::{GPUS, MAX_RES};
+use sim::spec::{
+    Action, AgentOrder, AgentSpec, AllocatorSpec, Behavior, EventSpec, Fit, FrameworkSpec,
+    JobSpec, Micros, Mode, RoleSpec, Spec,
+};
+
+use crate::duration::{parse_duration, parse_duration_or_forever};
+use crate::error::ScenarioError;
+use crate::names::{role_ancestors, validate_name, validate_resource_name, validate_role};
+use crate::schema::{Entry, Node, Val};
+
+type R<T> = Result<T, ScenarioError>;
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "seed",
+    "end",
+    "allocator",
+    "roles",
+    "agents",
+    "frameworks",
+    "events",
+];
+/// Tables of later features: refused loudly so that nobody believes a
+/// fault or a trace was simulated when it was ignored.
+const TOP_RESERVED: &[&str] = &["workload", "faults", "master", "isolation", "oversubscription"];
+const ALLOCATOR_KEYS: &[&str] = &[
+    "policy",
+    "mode",
+    "interval",
+    "refuse",
+    "min_allocatable",
+    "offer_timeout",
+    "agent_order",
+];
+const ROLE_KEYS: &[&str] = &["name", "weight", "guarantee", "limit"];
+const AGENT_KEYS: &[&str] = &["name", "count", "resources", "reserved", "attributes", "at"];
+const FRAMEWORK_KEYS: &[&str] = &[
+    "name",
+    "role",
+    "at",
+    "behavior",
+    "refuse",
+    "fit",
+    "partition_aware",
+    "jobs",
+];
+const JOB_KEYS: &[&str] = &["name", "at", "tasks", "resources", "duration"];
+const ACTIONS: &[(&str, &[&str])] = &[
+    ("set-weight", &["role", "weight"]),
+    ("set-quota", &["role", "guarantee", "limit"]),
+    ("suppress", &["framework"]),
+    ("revive", &["framework"]),
+    ("deactivate", &["framework"]),
+    ("activate", &["framework"]),
+    ("remove-agent", &["agent"]),
+    ("add-agent", &["agent", "resources", "reserved", "attributes"]),
+];
+/// Event actions that later versions add.
+const RESERVED_ACTIONS: &[&str] = &[
+    "fail-agent",
+    "recover-agent",
+    "restart-agent",
+    "partition-agent",
+    "heal-agent",
+    "heal-partition",
+    "drain-agent",
+    "fail-master",
+    "fail-framework",
+    "kill-task",
+];
+
+/// Joins a key to a path, quoting keys that are not bare TOML keys
+/// (`agents[0].reserved."eng/ml"`) so that the path reads unambiguously.
+fn join(path: &str, key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let k = if bare { key.to_string() } else { format!("{key:?}") };
+    if path.is_empty() {
+        k
+    } else {
+        format!("{path}.{k}")
+    }
+}
+
+/// A duration as short as it can be written exactly, for messages.
+fn human(us: Micros) -> String {
+    for (unit, k) in [
+        ("d", 86_400_000_000u64),
+        ("h", 3_600_000_000),
+        ("m", 60_000_000),
+        ("s", 1_000_000),
+        ("ms", 1_000),
+    ] {
+        if us != 0 && us % k == 0 {
+            return format!("{}{unit}", us / k);
+        }
+    }
+    if us == 0 {
+        "0s".into()
+    } else {
+        format!("{us}us")
+    }
+}
+
+fn num_text(v: &Val) -> String {
+    match v {
+        Val::Int(i) => i.to_string(),
+        // Debug keeps a float looking like one (`2.0`) and stays short
+        // for huge values (`1e300`).
+        Val::Float(f) => format!("{f:?}"),
+        other => other.describe(),
+    }
+}
+
+/// One value being checked: where it is and how to name it.
+#[derive(Clone)]
+struct At<'t> {
+    node: &'t Node,
+    path: String,
+    loc: Option<Range<usize>>,
+}
+
+/// One table being checked.
+struct Tbl<'t> {
+    entries: &'t [Entry],
+    path: String,
+    loc: Option<Range<usize>>,
+}
+
+impl<'t> Tbl<'t> {
+    fn get(&self, key: &str) -> Option<At<'t>> {
+        self.entries.iter().find(|e| e.key == key).map(|e| At {
+            node: &e.node,
+            path: join(&self.path, &e.key),
+            // Point at the key: the line where the user wrote it, column
+            // of its name; fall back to the value, then to the table.
+            loc: e
+                .key_span
+                .clone()
+                .or_else(|| e.node.span.clone())
+                .or_else(|| self.loc.clone()),
+        })
+    }
+}
+
+/// A parsed resource table: quantities, which names it set, and where.
+struct ResTable {
+    res: Res,
+    named: [bool; MAX_RES],
+    locs: [Option<Range<usize>>; MAX_RES],
+    paths: [String; MAX_RES],
+}
+
+/// Where an agent comes from, for remove-agent checks.
+#[derive(Clone, Copy)]
+enum Joined {
+    /// A `[[agents]]` entry at this time: joins before any event then.
+    Static(Micros),
+    /// An add-agent event: at its time, in file order among events.
+    Event(Micros, usize),
+}
+
+pub(crate) struct Checker<'a> {
+    file: &'a str,
+    text: &'a str,
+    policies: &'a [&'a str],
+    names: ResourceNames,
+}
+
+impl<'a> Checker<'a> {
+    pub(crate) fn new(file: &'a str, text: &'a str, policies: &'a [&'a str]) -> Self {
+        Checker {
+            file,
+            text,
+            policies,
+            names: ResourceNames::default(),
+        }
+    }
+
+    fn err(&self, loc: &Option<Range<usize>>, key: &str, msg: impl Into<String>) -> ScenarioError {
+        ScenarioError::at(
+            self.file,
+            self.text,
+            loc.clone(),
+            Some(key.to_string()),
+            msg,
+        )
+    }
+
+    fn err_at(&self, at: &At, msg: impl Into<String>) -> ScenarioError {
+        self.err(&at.loc, &at.path, msg)
+    }
+
+    fn expected(&self, at: &At, what: &str) -> ScenarioError {
+        self.err_at(at, format!("expected {what}, got {}", at.node.val.describe()))
+    }
+
+    // ----- value helpers -------------------------------------------------
+
+    fn table<'t>(&self, at: &At<'t>) -> R<Tbl<'t>> {
+        match &at.node.val {
+            Val::Table(entries) => Ok(Tbl {
+                entries,
+                path: at.path.clone(),
+                loc: at.node.span.clone().or_else(|| at.loc.clone()),
+            }),
+            _ => Err(self.expected(at, "a table")),
+        }
+    }
+
+    fn array<'t>(&self, at: &At<'t>) -> R<Vec<At<'t>>> {
+        match &at.node.val {
+            Val::Array(items) => Ok(items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| At {
+                    node: n,
+                    path: format!("{}[{i}]", at.path),
+                    loc: n.span.clone().or_else(|| at.loc.clone()),
+                })
+                .collect()),
+            _ => Err(self.expected(at, "an array")),
+        }
+    }
+
+    /// `[[name]]`: an array whose items are tables.
+    fn tables<'t>(&self, at: &At<'t>) -> R<Vec<Tbl<'t>>> {
+        let name = at.path.clone();
+        match &at.node.val {
+            Val::Array(_) => {}
+            _ => return Err(self.expected(at, &format!("an array of tables ([[{name}]])"))),
+        }
+        self.array(at)?
+            .iter()
+            .map(|item| match &item.node.val {
+                Val::Table(_) => self.table(item),
+                _ => Err(self.expected(item, "a table")),
+            })
+            .collect()
+    }
+
+    fn string<'t>(&self, at: &At<'t>) -> R<&'t str> {
+        match &at.node.val {
+            Val::Str(s) => Ok(s),
+            _ => Err(self.expected(at, "a string")),
+        }
+    }
+
+    fn boolean(&self, at: &At) -> R<bool> {
+        match &at.node.val {
+            Val::Bool(b) => Ok(*b),
+            _ => Err(self.expected(at, "true or false")),
+        }
+    }
+
+    fn integer(&self, at: &At, min: i64) -> R<i64> {
+        match &at.node.val {
+            Val::Int(i) if *i >= min => Ok(*i),
+            Val::Int(i) => Err(self.err_at(at, format!("must be at least {min} (got {i})"))),
+            _ => Err(self.expected(at, "a whole number")),
+        }
+    }
+
+    fn number(&self, at: &At) -> R<f64> {
+        match &at.node.val {
+            Val::Int(i) => Ok(*i as f64),
+            Val::Float(f) => Ok(*f),
+            _ => Err(self.expected(at, "a number")),
+        }
+    }
+
+    fn weight(&self, at: &At) -> R<f64> {
+        let w = self.number(at)?;
+        if !w.is_finite() || w <= 0.0 {
+            return Err(self.err_at(
+                at,
+                format!("a weight must be greater than 0 (got {})", num_text(&at.node.val)),
+            ));
+        }
+        Ok(w)
+    }
+
+    fn duration_text<'t>(&self, at: &At<'t>) -> R<&'t str> {
+        match &at.node.val {
+            Val::Str(s) => Ok(s),
+            v => Err(self.err_at(
+                at,
+                format!(
+                    "a duration is a string with a unit, like \"250ms\", \"5s\" or \"2h\" (got {})",
+                    v.describe()
+                ),
+            )),
+        }
+    }
+
+    fn duration(&self, at: &At) -> R<Micros> {
+        let s = self.duration_text(at)?;
+        parse_duration(s).map_err(|e| self.err_at(at, e.0))
+    }
+
+    fn duration_or_forever(&self, at: &At) -> R<Option<Micros>> {
+        let s = self.duration_text(at)?;
+        parse_duration_or_forever(s).map_err(|e| self.err_at(at, e.0))
+    }
+
+    fn opt_duration(&self, t: &Tbl, key: &str, default: Micros) -> R<Micros> {
+        match t.get(key) {
+            Some(at) => self.duration(&at),
+            None => Ok(default),
+        }
+    }
+
+    fn choice<T: Copy>(&self, at: &At, options: &[(&str, T)]) -> R<T> {
+        let s = self.string(at)?;
+        options
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                let list: Vec<String> = options.iter().map(|(n, _)| format!("{n:?}")).collect();
+                self.err_at(
+                    at,
+                    format!("expected one of {} (got {s:?})", list.join(", ")),
+                )
+            })
+    }
+
+    fn required<'t>(&self, t: &Tbl<'t>, key: &str, why: &str) -> R<At<'t>> {
+        t.get(key).ok_or_else(|| {
+            self.err(
+                &t.loc,
+                &join(&t.path, key),
+                format!("missing required key `{key}`{why}"),
+            )
+        })
+    }
+
+    fn check_keys(&self, t: &Tbl, allowed: &[&str], reserved: &[&str]) -> R<()> {
+        for e in t.entries {
+            if allowed.contains(&e.key.as_str()) {
+                continue;
+            }
+            let at = t.get(&e.key).expect("entry exists");
+            if reserved.contains(&e.key.as_str()) {
+                return Err(self.err_at(
+                    &at,
+                    "not supported yet: this key is reserved for a later version of mesosim",
+                ));
+            }
+            return Err(self.err_at(
+                &at,
+                format!(
+                    "unknown key `{}`; allowed here: {}",
+                    e.key,
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn name_value<'t>(&self, at: &At<'t>) -> R<&'t str> {
+        let s = self.string(at)?;
+        validate_name(s).map_err(|m| self.err_at(at, m))?;
+        Ok(s)
+    }
+
+    fn role_value<'t>(&self, at: &At<'t>) -> R<&'t str> {
+        let s = self.string(at)?;
+        validate_role(s).map_err(|m| self.err_at(at, m))?;
+        Ok(s)
+    }
+
+    // ----- resources -----------------------------------------------------
+
+    fn resources(&mut self, at: &At, allow_empty: bool) -> R<ResTable> {
+        let t = self.table(at)?;
+        let mut out = ResTable {
+            res: Res::ZERO,
+            named: [false; MAX_RES],
+            locs: Default::default(),
+            paths: Default::default(),
+        };
+        if t.entries.is_empty() && !allow_empty {
+            return Err(self.err_at(
+                at,
+                "must name at least one resource, like { cpus = 1, mem = 4096 }",
+            ));
+        }
+        for e in t.entries {
+            let v = t.get(&e.key).expect("entry exists");
+            validate_resource_name(&e.key).map_err(|m| self.err_at(&v, m))?;
+            let idx = match self.names.index(&e.key) {
+                Some(i) => i,
+                None => self.names.intern(&e.key).map_err(|_| {
+                    self.err_at(
+                        &v,
+                        format!(
+                            "too many resource names: {:?} would be number {}; a scenario may \
+                             use at most {MAX_RES} (cpus, mem, disk, gpus and {} custom ones)",
+                            e.key,
+                            MAX_RES + 1,
+                            MAX_RES - 4
+                        ),
+                    )
+                })?,
+            };
+            let x = match &v.node.val {
+                Val::Int(i) => *i as f64,
+                Val::Float(f) => *f,
+                other => {
+                    return Err(self.err_at(
+                        &v,
+                        format!("expected a number, got {}", other.describe()),
+                    ))
+                }
+            };
+            let got = num_text(&v.node.val);
+            if x.is_nan() || x.is_infinite() {
+                return Err(self.err_at(&v, format!("must be a finite number (got {got})")));
+            }
+            if x < 0.0 {
+                return Err(self.err_at(&v, format!("must not be negative (got {got})")));
+            }
+            if idx == GPUS && x.fract() != 0.0 {
+                return Err(self.err_at(&v, format!("must be a whole number (got {got})")));
+            }
+            let th = thousandths_from_f64(x)
+                .ok_or_else(|| self.err_at(&v, format!("is too large (got {got})")))?;
+            out.res.0[idx] = th;
+            out.named[idx] = true;
+            out.locs[idx] = v.loc.clone();
+            out.paths[idx] = v.path.clone();
+        }
+        Ok(out)
+    }
+
+    /// `reserved = { ROLE = { .. } }`, checked against the agent's total.
+    fn reserved(&mut self, at: &At, total: &Res) -> R<Vec<(String, Res)>> {
+        let t = self.table(at)?;
+        let mut out = Vec::new();
+        let mut sum = Res::ZERO;
+        for e in t.entries {
+            let v = t.get(&e.key).expect("entry exists");
+            validate_role(&e.key).map_err(|m| self.err_at(&v, m))?;
+            if e.key == "*" {
+                return Err(self.err_at(
+                    &v,
+                    "cannot reserve resources for the default role \"*\" (unreserved resources are its already)",
+                ));
+            }
+            let r = self.resources(&v, true)?;
+            sum.add(&r.res);
+            out.push((e.key.clone(), r.res));
+        }
+        for i in 0..self.names.len() {
+            if sum.0[i] > total.0[i] {
+                return Err(self.err_at(
+                    at,
+                    format!(
+                        "reservations add up to {} {} but the agent has {}",
+                        format_thousandths(sum.0[i]),
+                        self.names.name(i),
+                        format_thousandths(total.0[i])
+                    ),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    fn attributes(&self, at: &At) -> R<Vec<(String, String)>> {
+        let t = self.table(at)?;
+        let mut out = Vec::new();
+        for e in t.entries {
+            let v = t.get(&e.key).expect("entry exists");
+            out.push((e.key.clone(), self.string(&v)?.to_string()));
+        }
+        Ok(out)
+    }
+
+    /// Guarantee and limit of a role ([[roles]] or set-quota), with Mesos's
+    /// quota rules: top-level roles only, guarantee within limit.
+    fn quota(&mut self, t: &Tbl, role: &str) -> R<(Option<Res>, Option<Limits>)> {
+        let g_at = t.get("guarantee");
+        let l_at = t.get("limit");
+        if let Some(first) = g_at.as_ref().or(l_at.as_ref()) {
+            if role == "*" {
+                return Err(self.err_at(first, "quota cannot be set on the default role \"*\""));
+            }
+            if role.contains('/') {
+                return Err(self.err_at(
+                    first,
+                    format!(
+                        "quota is supported on top-level roles only, as in Mesos; {role:?} is nested"
+                    ),
+                ));
+            }
+        }
+        let guarantee = match &g_at {
+            Some(a) => Some(self.resources(a, true)?),
+            None => None,
+        };
+        let limit = match &l_at {
+            Some(a) => Some(self.resources(a, true)?),
+            None => None,
+        };
+        if let (Some(g), Some(l)) = (&guarantee, &limit) {
+            for i in 0..MAX_RES {
+                if l.named[i] && g.res.0[i] > l.res.0[i] {
+                    // Name the guarantee's entry when it has one; a guarantee
+                    // that leaves the resource out is 0 and never above.
+                    return Err(self.err(
+                        &g.locs[i],
+                        &g.paths[i],
+                        format!(
+                            "the guarantee ({}) is above the limit ({})",
+                            format_thousandths(g.res.0[i]),
+                            format_thousandths(l.res.0[i])
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok((
+            guarantee.map(|g| g.res),
+            limit.map(|l| Limits::from_named(&l.res, &l.named)),
+        ))
+    }
+
+    // ----- the scenario --------------------------------------------------
+
+    pub(crate) fn check(mut self, root: &Node) -> R<Spec> {
+        let root_at = At {
+            node: root,
+            path: String::new(),
+            loc: None,
+        };
+        let top = self.table(&root_at)?;
+        self.check_keys(&top, TOP_KEYS, TOP_RESERVED)?;
+
+        let name = match top.get("name") {
+            Some(at) => {
+                let s = self.string(&at)?;
+                if s.is_empty()
+                    || s == "."
+                    || s == ".."
+                    || s.chars().any(|c| c == '/' || c == '\\' || c.is_control())
+                {
+                    return Err(self.err_at(
+                        &at,
+                        format!(
+                            "{s:?} cannot be a scenario name (it names the output directory): \
+                             use no \"/\", \"\\\" or control characters"
+                        ),
+                    ));
+                }
+                s.to_string()
+            }
+            None => default_name(self.file),
+        };
+        let mut spec = Spec::new(&name);
+
+        if let Some(at) = top.get("seed") {
+            spec.seed = self.integer(&at, 0)? as u64;
+        }
+        if let Some(at) = top.get("allocator") {
+            spec.allocator = self.allocator(&at)?;
+        }
+        if let Some(at) = top.get("end") {
+            spec.end_us = Some(self.duration(&at)?);
+        }
+
+        let mut listed_roles: BTreeMap<String, String> = BTreeMap::new();
+        if let Some(at) = top.get("roles") {
+            for t in self.tables(&at)? {
+                let role = self.role_entry(&t, &mut listed_roles)?;
+                spec.roles.push(role);
+            }
+        }
+
+        // Every expanded agent name -> the path that defined it.
+        let mut agent_names: BTreeMap<String, (String, Joined)> = BTreeMap::new();
+        if let Some(at) = top.get("agents") {
+            for t in self.tables(&at)? {
+                self.agent_entry(&t, &mut agent_names, &mut spec.agents)?;
+            }
+        }
+
+        let mut fw_index: BTreeMap<String, usize> = BTreeMap::new();
+        let mut forever_job: Option<At> = None;
+        if let Some(at) = top.get("frameworks") {
+            for t in self.tables(&at)? {
+                let fw = self.framework_entry(&t, &spec.allocator, &fw_index, &mut forever_job)?;
+                fw_index.insert(fw.name.clone(), spec.frameworks.len());
+                spec.frameworks.push(fw);
+            }
+        }
+
+        if let Some(at) = top.get("events") {
+            self.events(&at, &mut spec, &listed_roles, &fw_index, &mut agent_names)?;
+        }
+
+        if spec.end_us.is_none() {
+            if let Some(job) = forever_job {
+                return Err(self.err_at(
+                    &job,
+                    "a job runs \"forever\", so the run would never end on its own: set `end` \
+                     at the top level (e.g. end = \"1h\")",
+                ));
+            }
+        }
+
+        spec.resource_names = self.names;
+        Ok(spec)
+    }
+
+    fn allocator(&mut self, at: &At) -> R<AllocatorSpec> {
+        let t = self.table(at)?;
+        self.check_keys(&t, ALLOCATOR_KEYS, &[])?;
+        let mut a = AllocatorSpec::default();
+        if let Some(p) = t.get("policy") {
+            let s = self.string(&p)?;
+            if !self.policies.is_empty() && !self.policies.contains(&s) {
+                return Err(self.err_at(
+                    &p,
+                    format!(
+                        "unknown policy {s:?}; known policies: {}",
+                        self.policies.join(", ")
+                    ),
+                ));
+            }
+            a.policy = s.to_string();
+        }
+        if let Some(m) = t.get("mode") {
+            a.mode = self.choice(&m, &[("offers", Mode::Offers), ("tasks", Mode::Tasks)])?;
+        }
+        if let Some(i) = t.get("interval") {
+            a.interval_us = self.duration(&i)?;
+            if a.interval_us == 0 {
+                return Err(self.err_at(&i, "must be greater than 0"));
+            }
+        }
+        a.refuse_us = self.opt_duration(&t, "refuse", a.refuse_us)?;
+        if let Some(m) = t.get("min_allocatable") {
+            a.min_allocatable = Vec::new();
+            for item in self.array(&m)? {
+                if !matches!(item.node.val, Val::Table(_)) {
+                    return Err(self.expected(&item, "a resource table like { cpus = 0.01 }"));
+                }
+                let r = self.resources(&item, false)?;
+                a.min_allocatable.push(r.res);
+            }
+        }
+        if let Some(o) = t.get("offer_timeout") {
+            a.offer_timeout_us = self.duration_or_forever(&o)?;
+            if a.offer_timeout_us == Some(0) {
+                return Err(self.err_at(&o, "must be greater than 0 (or \"forever\")"));
+            }
+        }
+        if let Some(o) = t.get("agent_order") {
+            a.agent_order = self.choice(
+                &o,
+                &[("shuffle", AgentOrder::Shuffle), ("joined", AgentOrder::Joined)],
+            )?;
+        }
+        Ok(a)
+    }
+
+    fn role_entry(&mut self, t: &Tbl, listed: &mut BTreeMap<String, String>) -> R<RoleSpec> {
+        self.check_keys(t, ROLE_KEYS, &[])?;
+        let name_at = self.required(t, "name", "")?;
+        let name = self.role_value(&name_at)?.to_string();
+        if let Some(first) = listed.get(&name) {
+            return Err(self.err_at(
+                &name_at,
+                format!("role {name:?} is listed twice (first as {first})"),
+            ));
+        }
+        listed.insert(name.clone(), t.path.clone());
+        let weight = match t.get("weight") {
+            Some(w) => self.weight(&w)?,
+            None => 1.0,
+        };
+        let (guarantee, limit) = self.quota(t, &name)?;
+        Ok(RoleSpec {
+            name,
+            weight,
+            guarantee,
+            limit,
+        })
+    }
+
+    fn agent_entry(
+        &mut self,
+        t: &Tbl,
+        names: &mut BTreeMap<String, (String, Joined)>,
+        out: &mut Vec<AgentSpec>,
+    ) -> R<()> {
+        self.check_keys(t, AGENT_KEYS, &[])?;
+        let name_at = self.required(t, "name", "")?;
+        let base = self.name_value(&name_at)?.to_string();
+        let count = match t.get("count") {
+            Some(c) => self.integer(&c, 1)? as u64,
+            None => 1,
+        };
+        let res_at = self.required(t, "resources", "")?;
+        let resources = self.resources(&res_at, false)?.res;
+        let reserved = match t.get("reserved") {
+            Some(r) => self.reserved(&r, &resources)?,
+            None => Vec::new(),
+        };
+        let attributes = match t.get("attributes") {
+            Some(a) => self.attributes(&a)?,
+            None => Vec::new(),
+        };
+        let at_us = self.opt_duration(t, "at", 0)?;
+        for k in 0..count {
+            let name = if count == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{k}")
+            };
+            if let Some((first, _)) = names.get(&name) {
+                return Err(self.err_at(
+                    &name_at,
+                    format!("agent name {name:?} is used twice (first by {first})"),
+                ));
+            }
+            names.insert(name.clone(), (t.path.clone(), Joined::Static(at_us)));
+            out.push(AgentSpec {
+                name,
+                resources,
+                reserved: reserved.clone(),
+                attributes: attributes.clone(),
+                at_us,
+            });
+        }
+        Ok(())
+    }
+
+    fn framework_entry<'t>(
+        &mut self,
+        t: &Tbl<'t>,
+        alloc: &AllocatorSpec,
+        fw_index: &BTreeMap<String, usize>,
+        forever_job: &mut Option<At<'t>>,
+    ) -> R<FrameworkSpec> {
+        self.check_keys(t, FRAMEWORK_KEYS, &[])?;
+        let name_at = self.required(t, "name", "")?;
+        let name = self.name_value(&name_at)?.to_string();
+        if name.contains('/') {
+            return Err(self.err_at(&name_at, "a framework name must not contain \"/\""));
+        }
+        if fw_index.contains_key(&name) {
+            return Err(self.err_at(&name_at, format!("framework {name:?} is listed twice")));
+        }
+        let role = match t.get("role") {
+            Some(r) => self.role_value(&r)?.to_string(),
+            None => "*".to_string(),
+        };
+        let at_us = self.opt_duration(t, "at", 0)?;
+        let behavior = match t.get("behavior") {
+            Some(b) => self.choice(
+                &b,
+                &[
+                    ("greedy", Behavior::Greedy),
+                    ("hold", Behavior::Hold),
+                    ("decline", Behavior::Decline),
+                ],
+            )?,
+            None => Behavior::Greedy,
+        };
+        let refuse_us = self.opt_duration(t, "refuse", alloc.refuse_us)?;
+        let fit = match t.get("fit") {
+            Some(f) => self.choice(&f, &[("skip", Fit::Skip), ("stop", Fit::Stop)])?,
+            None => Fit::Skip,
+        };
+        let partition_aware = match t.get("partition_aware") {
+            Some(p) => self.boolean(&p)?,
+            None => false,
+        };
+        let mut jobs = Vec::new();
+        if let Some(j) = t.get("jobs") {
+            for (k, jt) in self.tables(&j)?.into_iter().enumerate() {
+                self.check_keys(&jt, JOB_KEYS, &[])?;
+                let jname = match jt.get("name") {
+                    Some(n) => self.name_value(&n)?.to_string(),
+                    None => format!("{name}-job{k}"),
+                };
+                let jat = self.opt_duration(&jt, "at", 0)?;
+                let tasks = match jt.get("tasks") {
+                    Some(n) => self.integer(&n, 0)? as u64,
+                    None => 1,
+                };
+                let r_at = self.required(&jt, "resources", "")?;
+                let resources = self.resources(&r_at, false)?.res;
+                let d_at = self.required(&jt, "duration", " (a duration, or \"forever\")")?;
+                let duration_us = self.duration_or_forever(&d_at)?;
+                if duration_us.is_none() && tasks > 0 && forever_job.is_none() {
+                    *forever_job = Some(d_at.clone());
+                }
+                jobs.push(JobSpec {
+                    name: jname,
+                    at_us: jat,
+                    tasks,
+                    resources,
+                    duration_us,
+                });
+            }
+        }
+        Ok(FrameworkSpec {
+            name,
+            role,
+            at_us,
+            behavior,
+            refuse_us,
+            fit,
+            partition_aware,
+            jobs,
+        })
+    }
+
+    fn events(
+        &mut self,
+        at: &At,
+        spec: &mut Spec,
+        listed_roles: &BTreeMap<String, String>,
+        fw_index: &BTreeMap<String, usize>,
+        agent_names: &mut BTreeMap<String, (String, Joined)>,
+    ) -> R<()> {
+        // Checks that need the whole event list (agents added by any
+        // add-agent, reservations of all agents) wait until after the loop.
+        let mut role_refs: Vec<(At, String)> = Vec::new();
+        let mut removals: Vec<(At, String, Micros, usize)> = Vec::new();
+        for (i, t) in self.tables(at)?.into_iter().enumerate() {
+            let at_at = self.required(&t, "at", "")?;
+            let act_at = self.required(&t, "action", "")?;
+            let action = self.string(&act_at)?;
+            let Some((_, keys)) = ACTIONS.iter().find(|(n, _)| *n == action) else {
+                if RESERVED_ACTIONS.contains(&action) {
+                    return Err(self.err_at(
+                        &act_at,
+                        format!("action {action:?} is not supported yet"),
+                    ));
+                }
+                let list: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
+                return Err(self.err_at(
+                    &act_at,
+                    format!("unknown action {action:?}; expected one of {}", list.join(", ")),
+                ));
+            };
+            for e in t.entries {
+                if e.key == "at" || e.key == "action" || keys.contains(&e.key.as_str()) {
+                    continue;
+                }
+                let bad = t.get(&e.key).expect("entry exists");
+                return Err(self.err_at(
+                    &bad,
+                    format!(
+                        "key `{}` does not belong to action {action:?}; allowed with it: at, action, {}",
+                        e.key,
+                        keys.join(", ")
+                    ),
+                ));
+            }
+            let at_us = self.duration(&at_at)?;
+            let why = format!(" ({action} needs it)");
+            let act = match action {
+                "set-weight" => {
+                    let r = self.required(&t, "role", &why)?;
+                    let role = self.role_value(&r)?.to_string();
+                    let w = self.required(&t, "weight", &why)?;
+                    let weight = self.weight(&w)?;
+                    role_refs.push((r, role.clone()));
+                    Action::SetWeight { role, weight }
+                }
+                "set-quota" => {
+                    let r = self.required(&t, "role", &why)?;
+                    let role = self.role_value(&r)?.to_string();
+                    let (guarantee, limit) = self.quota(&t, &role)?;
+                    role_refs.push((r, role.clone()));
+                    Action::SetQuota {
+                        role,
+                        guarantee,
+                        limit,
+                    }
+                }
+                "suppress" | "revive" | "deactivate" | "activate" => {
+                    let f = self.required(&t, "framework", &why)?;
+                    let name = self.string(&f)?;
+                    let Some(&idx) = fw_index.get(name) else {
+                        let list: Vec<&str> = fw_index.keys().map(|s| s.as_str()).collect();
+                        return Err(self.err_at(
+                            &f,
+                            format!(
+                                "unknown framework {name:?}; the scenario's frameworks: {}",
+                                if list.is_empty() { "(none)".to_string() } else { list.join(", ") }
+                            ),
+                        ));
+                    };
+                    let fw_at = spec.frameworks[idx].at_us;
+                    if at_us < fw_at {
+                        return Err(self.err_at(
+                            &at_at,
+                            format!(
+                                "{action} at {} is before framework {name:?} registers (at {})",
+                                human(at_us),
+                                human(fw_at)
+                            ),
+                        ));
+                    }
+                    match action {
+                        "suppress" => Action::Suppress { framework: idx },
+                        "revive" => Action::Revive { framework: idx },
+                        "deactivate" => Action::Deactivate { framework: idx },
+                        _ => Action::Activate { framework: idx },
+                    }
+                }
+                "remove-agent" => {
+                    let a = self.required(&t, "agent", &why)?;
+                    let name = self.string(&a)?.to_string();
+                    removals.push((a, name.clone(), at_us, i));
+                    Action::RemoveAgent { agent: name }
+                }
+                "add-agent" => {
+                    let a = self.required(&t, "agent", &why)?;
+                    let name = self.name_value(&a)?.to_string();
+                    if let Some((first, _)) = agent_names.get(&name) {
+                        return Err(self.err_at(
+                            &a,
+                            format!("agent name {name:?} is used twice (first by {first})"),
+                        ));
+                    }
+                    let r_at = self.required(&t, "resources", &why)?;
+                    let resources = self.resources(&r_at, false)?.res;
+                    let reserved = match t.get("reserved") {
+                        Some(r) => self.reserved(&r, &resources)?,
+                        None => Vec::new(),
+                    };
+                    let attributes = match t.get("attributes") {
+                        Some(x) => self.attributes(&x)?,
+                        None => Vec::new(),
+                    };
+                    agent_names.insert(name.clone(), (t.path.clone(), Joined::Event(at_us, i)));
+                    Action::AddAgent {
+                        agent: AgentSpec {
+                            name,
+                            resources,
+                            reserved,
+                            attributes,
+                            at_us,
+                        },
+                    }
+                }
+                _ => unreachable!("every action in ACTIONS is handled"),
+            };
+            spec.events.push(EventSpec { at_us, action: act });
+        }
+
+        let mut removed: BTreeMap<String, String> = BTreeMap::new();
+        for (a, name, at_us, i) in &removals {
+            let Some((_, joined)) = agent_names.get(name) else {
+                return Err(self.err_at(
+                    a,
+                    format!(
+                        "unknown agent {name:?}: name an agent of [[agents]] (NAME-i when \
+                         count > 1) or of an add-agent event"
+                    ),
+                ));
+            };
+            let ok = match *joined {
+                Joined::Static(j) => *at_us >= j,
+                Joined::Event(j, k) => *at_us > j || (*at_us == j && *i > k),
+            };
+            if !ok {
+                let j = match *joined {
+                    Joined::Static(j) | Joined::Event(j, _) => j,
+                };
+                return Err(self.err_at(
+                    a,
+                    format!(
+                        "remove-agent at {} comes before agent {name:?} joins (at {})",
+                        human(*at_us),
+                        human(j)
+                    ),
+                ));
+            }
+            if let Some(first) = removed.get(name) {
+                return Err(self.err_at(
+                    a,
+                    format!("agent {name:?} is already removed by {first}"),
+                ));
+            }
+            removed.insert(name.clone(), format!("events[{i}]"));
+        }
+
+        let mut known: BTreeSet<&str> = listed_roles.keys().map(|s| s.as_str()).collect();
+        for f in &spec.frameworks {
+            known.insert(&f.role);
+            known.extend(role_ancestors(&f.role));
+        }
+        let added = spec.events.iter().filter_map(|e| match &e.action {
+            Action::AddAgent { agent } => Some(agent),
+            _ => None,
+        });
+        for a in spec.agents.iter().chain(added) {
+            known.extend(a.reserved.iter().map(|(r, _)| r.as_str()));
+        }
+        for (r, role) in &role_refs {
+            if !known.contains(role.as_str()) {
+                return Err(self.err_at(
+                    r,
+                    format!(
+                        "unknown role {role:?}: list it in [[roles]], or use it for a framework \
+                         or a reservation"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A scenario without `name` is named after its file (`sc.toml` -> `sc`).
+fn default_name(file: &str) -> String {
+    std::path::Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("scenario")
+        .to_string()
+}
