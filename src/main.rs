@@ -11,6 +11,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod fidelity;
 use sim::engine::{self, RunOptions};
 use sim::record::RunRecord;
 use sim::resources::format_thousandths;
@@ -39,6 +41,8 @@ enum Command {
     Run(RunArgs),
     /// List the allocation policies.
     Policies,
+    /// Differential test against the real Mesos allocator (`replay`).
+    Fidelity(FidelityArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (TOML).
@@ -69,6 +73,29 @@ struct RunArgs {
     quiet: bool,
 }
 
+#[derive(clap::Args)]
+struct FidelityArgs {
+    /// Generator seeds, `A..B` (B excluded) or one number.
+    #[arg(long, default_value = "0..50")]
+    seeds: String,
+    /// The replay peer (default: $MESOSIM_REPLAY, else
+    /// ../shared/peers/mesos-allocator/replay).
+    #[arg(long)]
+    replay: Option<PathBuf>,
+    /// Where to write differing scenarios (shrunk).
+    #[arg(long, default_value = "fidelity-failures")]
+    keep: PathBuf,
+    /// Report differences as found, without shrinking them.
+    #[arg(long)]
+    no_shrink: bool,
+    /// Worker threads (each scenario runs single-threaded).
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Print only the scenario of the first seed and exit.
+    #[arg(long)]
+    print: bool,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ModeArg {
     Offers,
@@ -87,6 +114,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::Validate { scenarios }) => cmd_validate(&scenarios),
+        Some(Command::Fidelity(args)) => cmd_fidelity(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -236,4 +264,107 @@ fn print_summary(r: &RunRecord, out: &Path, wall: Duration) {
         reports::summary::jain(&means)
     );
     println!("wrote {}", out.display());
+}
+
+fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, Failure> {
+    let bad = || Failure::BadInput(format!("--seeds {s}: expected A..B or a number"));
+    match s.split_once("..") {
+        Some((a, b)) => {
+            let a: u64 = a.trim().parse().map_err(|_| bad())?;
+            let b: u64 = b.trim().parse().map_err(|_| bad())?;
+            if b <= a {
+                return Err(bad());
+            }
+            Ok(a..b)
+        }
+        None => {
+            let a: u64 = s.trim().parse().map_err(|_| bad())?;
+            Ok(a..a + 1)
+        }
+    }
+}
+
+fn cmd_fidelity(args: FidelityArgs) -> Result<(), Failure> {
+    let seeds = parse_seeds(&args.seeds)?;
+    if args.print {
+        print!("{}", fidelity::generate(seeds.start).to_toml());
+        return Ok(());
+    }
+    let replay = args.replay.unwrap_or_else(fidelity::default_replay);
+    if !replay.exists() {
+        return Err(Failure::BadInput(format!(
+            "replay not found at {} (set --replay or MESOSIM_REPLAY)",
+            replay.display()
+        )));
+    }
+    let work = tempfile::Builder::new()
+        .prefix("mesosim-fidelity-")
+        .tempdir()
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    let next = std::sync::atomic::AtomicU64::new(seeds.start);
+    let results = std::sync::Mutex::new(Vec::<(u64, Result<Option<String>, String>)>::new());
+    let threads = args.threads.max(1);
+    std::thread::scope(|scope| {
+        for w in 0..threads {
+            let (next, results, replay, work) = (&next, &results, &replay, work.path());
+            scope.spawn(move || loop {
+                let seed = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if seed >= seeds.end {
+                    break;
+                }
+                let g = fidelity::generate(seed);
+                let dir = work.join(format!("w{w}"));
+                let r = fidelity::check_one(replay, &dir, &g);
+                results.lock().expect("results lock").push((seed, r));
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("results lock");
+    results.sort_by_key(|(s, _)| *s);
+    let total = results.len();
+    let mut differing = 0usize;
+    let mut errors = 0usize;
+    for (seed, r) in &results {
+        match r {
+            Ok(None) => {}
+            Ok(Some(diff)) => {
+                differing += 1;
+                let g = fidelity::generate(*seed);
+                let (g, diff) = if args.no_shrink {
+                    (g, diff.clone())
+                } else {
+                    let dir = work.path().join("shrink");
+                    let small = fidelity::shrink(&replay, &dir, &g);
+                    let d = fidelity::check_one(&replay, &dir, &small)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| diff.clone());
+                    (small, d)
+                };
+                let _ = std::fs::create_dir_all(&args.keep);
+                let file = args.keep.join(format!("seed-{seed}.toml"));
+                let _ = std::fs::write(&file, g.to_toml());
+                println!(
+                    "seed {seed}: DIFFERS (scenario: {})\n{diff}",
+                    file.display()
+                );
+            }
+            Err(e) => {
+                errors += 1;
+                println!("seed {seed}: ERROR {e}");
+            }
+        }
+    }
+    println!(
+        "fidelity: {} of {total} scenarios agree with Mesos offer for offer and task for task ({differing} differ, {errors} errors)",
+        total - differing - errors
+    );
+    if differing + errors > 0 {
+        Err(Failure::Failed(format!(
+            "{} scenarios differ or failed",
+            differing + errors
+        )))
+    } else {
+        Ok(())
+    }
 }

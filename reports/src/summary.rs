@@ -56,10 +56,8 @@ pub fn jain(xs: &[f64]) -> f64 {
 
 /// The summary as one line of JSON.
 pub fn to_json(r: &RunRecord) -> String {
-    let mut tasks: BTreeMap<&'static str, u64> = TaskState::ALL
-        .iter()
-        .map(|s| (s.name(), 0u64))
-        .collect();
+    let mut tasks: BTreeMap<&'static str, u64> =
+        TaskState::ALL.iter().map(|s| (s.name(), 0u64)).collect();
     for t in &r.tasks {
         *tasks.get_mut(t.state.name()).expect("every state listed") += 1;
     }

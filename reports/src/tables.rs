@@ -43,8 +43,19 @@ pub fn write_tasks(r: &RunRecord, path: &Path) -> Result<(), ReportError> {
     let mut w = writer(path)?;
     let e = csv_err(path);
     w.write_record([
-        "task_id", "job_id", "framework", "role", "agent", "submit_us", "start_us", "end_us",
-        "state", "cpus", "mem", "disk", "gpus",
+        "task_id",
+        "job_id",
+        "framework",
+        "role",
+        "agent",
+        "submit_us",
+        "start_us",
+        "end_us",
+        "state",
+        "cpus",
+        "mem",
+        "disk",
+        "gpus",
     ])
     .map_err(&e)?;
     for (id, t) in r.tasks.iter().enumerate() {

@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::record::{Outcome, OfferRow, TaskRow, TaskState, NO_AGENT};
+use crate::record::{OfferRow, Outcome, TaskRow, TaskState, NO_AGENT};
 use crate::resources::{Limits, Res};
 use crate::rng::{Rng, Stream};
 use crate::sorter::{ClientId, Level, Policy, Sorter};
@@ -876,7 +876,7 @@ impl Cluster {
         let filter = Filter {
             refused: part.clone(),
             expires_us: now.saturating_add(lifetime),
-            blocks_at_end: lifetime == self.interval_us && now % self.interval_us == 0,
+            blocks_at_end: lifetime == self.interval_us && now.is_multiple_of(self.interval_us),
         };
         self.frameworks[fw as usize]
             .filters
@@ -979,8 +979,9 @@ impl Cluster {
                 }
             }
         }
-        let unallocated_reservations =
-            self.total_reserved.minus_clamped(&self.total_charged_reserved);
+        let unallocated_reservations = self
+            .total_reserved
+            .minus_clamped(&self.total_charged_reserved);
         let mut available = self
             .total
             .minus_clamped(&self.total_charged)
@@ -1035,7 +1036,12 @@ impl Cluster {
                         // The role's own reservations (not its ancestors').
                         let mut to_offer = Split {
                             unres: guarantees_offering,
-                            resv: avail.resv.iter().filter(|(rr, _)| *rr == role).cloned().collect(),
+                            resv: avail
+                                .resv
+                                .iter()
+                                .filter(|(rr, _)| *rr == role)
+                                .cloned()
+                                .collect(),
                         };
                         let mut additional = quota_res.minus(&guarantees_offering);
                         if let Some(l) = limit {
@@ -1106,7 +1112,8 @@ impl Cluster {
                         additional = additional.min(&available.minus_clamped(&required));
                     }
                     to_offer.unres = additional;
-                    if !self.allocatable(&to_offer.total()) || self.is_filtered(now, fw, a, &to_offer)
+                    if !self.allocatable(&to_offer.total())
+                        || self.is_filtered(now, fw, a, &to_offer)
                     {
                         continue;
                     }
@@ -1465,7 +1472,8 @@ impl Cluster {
             if !agent.active {
                 continue;
             }
-            if !agent.avail.unres.non_negative() || agent.avail.resv.iter().any(|(_, r)| !r.non_negative())
+            if !agent.avail.unres.non_negative()
+                || agent.avail.resv.iter().any(|(_, r)| !r.non_negative())
             {
                 return Err(format!(
                     "agent {} ({}) is offered or allocated more than it has: available {:?}",

@@ -55,7 +55,11 @@ pub struct InvariantError {
 
 impl std::fmt::Display for InvariantError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invariant violated at {} us: {}", self.time_us, self.message)
+        write!(
+            f,
+            "invariant violated at {} us: {}",
+            self.time_us, self.message
+        )
     }
 }
 
@@ -254,10 +258,13 @@ pub fn run(
         }
         if check {
             if let Err(message) = cluster.check_invariants() {
-                return Err(InvariantError { time_us: t, message });
+                return Err(InvariantError {
+                    time_us: t,
+                    message,
+                });
             }
         }
-        if steps % 4096 == 0 {
+        if steps.is_multiple_of(4096) {
             progress(t, spec.end_us);
         }
     }

@@ -10,11 +10,11 @@
 //!
 //! No I/O, no wall clock, no threads, no OS randomness in this crate.
 
-pub mod resources;
-pub mod spec;
 pub mod cluster;
 pub mod engine;
 pub mod queue;
 pub mod record;
+pub mod resources;
 pub mod rng;
 pub mod sorter;
+pub mod spec;

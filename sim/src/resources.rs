@@ -158,9 +158,9 @@ impl Limits {
     /// Limits on the resources that `named` marks; the others unlimited.
     pub fn from_named(values: &Res, named: &[bool; MAX_RES]) -> Limits {
         let mut out = Limits::NONE;
-        for i in 0..MAX_RES {
+        for (i, slot) in out.0.iter_mut().enumerate() {
             if named[i] {
-                out.0[i] = Some(values.0[i]);
+                *slot = Some(values.0[i]);
             }
         }
         out
@@ -216,7 +216,7 @@ pub fn format_thousandths(v: i64) -> String {
 /// thousandths, as Mesos does (`llround(value * 1000)`). Returns None when
 /// negative, not finite or too large.
 pub fn thousandths_from_f64(v: f64) -> Option<i64> {
-    if !v.is_finite() || v < 0.0 || v > 9.0e12 {
+    if !v.is_finite() || !(0.0..=9.0e12).contains(&v) {
         return None;
     }
     Some((v * 1000.0).round() as i64)

@@ -148,18 +148,37 @@ pub struct FrameworkSpec {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
-    SetWeight { role: String, weight: f64 },
+    SetWeight {
+        role: String,
+        weight: f64,
+    },
     /// A missing guarantee or limit is cleared.
-    SetQuota { role: String, guarantee: Option<Res>, limit: Option<Limits> },
-    Suppress { framework: usize },
-    Revive { framework: usize },
-    Deactivate { framework: usize },
-    Activate { framework: usize },
+    SetQuota {
+        role: String,
+        guarantee: Option<Res>,
+        limit: Option<Limits>,
+    },
+    Suppress {
+        framework: usize,
+    },
+    Revive {
+        framework: usize,
+    },
+    Deactivate {
+        framework: usize,
+    },
+    Activate {
+        framework: usize,
+    },
     /// By expanded agent name: one of `Spec::agents` or an agent added by
     /// an earlier `AddAgent` event.
-    RemoveAgent { agent: String },
+    RemoveAgent {
+        agent: String,
+    },
     /// A new agent (not in `Spec::agents`), joining at the event's time.
-    AddAgent { agent: AgentSpec },
+    AddAgent {
+        agent: AgentSpec,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

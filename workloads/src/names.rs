@@ -20,7 +20,9 @@ pub fn validate_role(role: &str) -> Result<(), String> {
         ));
     }
     if role.contains("//") {
-        return Err(format!("role {role:?} is invalid: it must not contain \"//\""));
+        return Err(format!(
+            "role {role:?} is invalid: it must not contain \"//\""
+        ));
     }
     if let Some(c) = role.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!(
@@ -93,8 +95,8 @@ mod tests {
             assert_eq!(validate_role(ok), Ok(()), "{ok}");
         }
         for bad in [
-            "", "/a", "a/", "a//b", "a b", "a\tb", "-a", "a/-b", ".", "..", "a/./b", "a/..",
-            "a*", "*/a", "**",
+            "", "/a", "a/", "a//b", "a b", "a\tb", "-a", "a/-b", ".", "..", "a/./b", "a/..", "a*",
+            "*/a", "**",
         ] {
             assert!(validate_role(bad).is_err(), "{bad:?}");
         }

@@ -70,7 +70,11 @@ impl Val {
 
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
-        d.deserialize_struct(SPANNED_NAME, SPANNED_FIELDS, NodeVisitor { spanned_ok: true })
+        d.deserialize_struct(
+            SPANNED_NAME,
+            SPANNED_FIELDS,
+            NodeVisitor { spanned_ok: true },
+        )
     }
 }
 
@@ -80,7 +84,8 @@ struct Bare(Node);
 
 impl<'de> Deserialize<'de> for Bare {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Bare, D::Error> {
-        d.deserialize_any(NodeVisitor { spanned_ok: false }).map(Bare)
+        d.deserialize_any(NodeVisitor { spanned_ok: false })
+            .map(Bare)
     }
 }
 

@@ -8,19 +8,19 @@
 //! replay oracle's (`convert` in `shared/peers/mesos-allocator/replay`) and
 //! Mesos's own rules on roles and quota.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use sim::resources::{format_thousandths, thousandths_from_f64, Limits, Res, ResourceNames};
 use sim::resources::{GPUS, MAX_RES};
 use sim::spec::{
-    Action, AgentOrder, AgentSpec, AllocatorSpec, Behavior, EventSpec, Fit, FrameworkSpec,
-    JobSpec, Micros, Mode, RoleSpec, Spec,
+    Action, AgentOrder, AgentSpec, AllocatorSpec, Behavior, EventSpec, Fit, FrameworkSpec, JobSpec,
+    Micros, Mode, RoleSpec, Spec,
 };
 
 use crate::duration::{parse_duration, parse_duration_or_forever};
 use crate::error::ScenarioError;
-use crate::names::{role_ancestors, validate_name, validate_resource_name, validate_role};
+use crate::names::{validate_name, validate_resource_name, validate_role};
 use crate::schema::{Entry, Node, Val};
 
 type R<T> = Result<T, ScenarioError>;
@@ -37,7 +37,13 @@ const TOP_KEYS: &[&str] = &[
 ];
 /// Tables of later features: refused loudly so that nobody believes a
 /// fault or a trace was simulated when it was ignored.
-const TOP_RESERVED: &[&str] = &["workload", "faults", "master", "isolation", "oversubscription"];
+const TOP_RESERVED: &[&str] = &[
+    "workload",
+    "faults",
+    "master",
+    "isolation",
+    "oversubscription",
+];
 const ALLOCATOR_KEYS: &[&str] = &[
     "policy",
     "mode",
@@ -68,7 +74,10 @@ const ACTIONS: &[(&str, &[&str])] = &[
     ("deactivate", &["framework"]),
     ("activate", &["framework"]),
     ("remove-agent", &["agent"]),
-    ("add-agent", &["agent", "resources", "reserved", "attributes"]),
+    (
+        "add-agent",
+        &["agent", "resources", "reserved", "attributes"],
+    ),
 ];
 /// Event actions that later versions add.
 const RESERVED_ACTIONS: &[&str] = &[
@@ -91,7 +100,11 @@ fn join(path: &str, key: &str) -> String {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    let k = if bare { key.to_string() } else { format!("{key:?}") };
+    let k = if bare {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    };
     if path.is_empty() {
         k
     } else {
@@ -108,7 +121,9 @@ fn human(us: Micros) -> String {
         ("s", 1_000_000),
         ("ms", 1_000),
     ] {
-        if us != 0 && us % k == 0 {
+        // Not `is_multiple_of`: the workspace's MSRV (1.80) predates it.
+        let rest = us % k;
+        if us != 0 && rest == 0 {
             return format!("{}{unit}", us / k);
         }
     }
@@ -209,7 +224,10 @@ impl<'a> Checker<'a> {
     }
 
     fn expected(&self, at: &At, what: &str) -> ScenarioError {
-        self.err_at(at, format!("expected {what}, got {}", at.node.val.describe()))
+        self.err_at(
+            at,
+            format!("expected {what}, got {}", at.node.val.describe()),
+        )
     }
 
     // ----- value helpers -------------------------------------------------
@@ -291,7 +309,10 @@ impl<'a> Checker<'a> {
         if !w.is_finite() || w <= 0.0 {
             return Err(self.err_at(
                 at,
-                format!("a weight must be greater than 0 (got {})", num_text(&at.node.val)),
+                format!(
+                    "a weight must be greater than 0 (got {})",
+                    num_text(&at.node.val)
+                ),
             ));
         }
         Ok(w)
@@ -426,10 +447,9 @@ impl<'a> Checker<'a> {
                 Val::Int(i) => *i as f64,
                 Val::Float(f) => *f,
                 other => {
-                    return Err(self.err_at(
-                        &v,
-                        format!("expected a number, got {}", other.describe()),
-                    ))
+                    return Err(
+                        self.err_at(&v, format!("expected a number, got {}", other.describe()))
+                    )
                 }
             };
             let got = num_text(&v.node.val);
@@ -615,7 +635,7 @@ impl<'a> Checker<'a> {
         }
 
         if let Some(at) = top.get("events") {
-            self.events(&at, &mut spec, &listed_roles, &fw_index, &mut agent_names)?;
+            self.events(&at, &mut spec, &fw_index, &mut agent_names)?;
         }
 
         if spec.end_us.is_none() {
@@ -678,7 +698,10 @@ impl<'a> Checker<'a> {
         if let Some(o) = t.get("agent_order") {
             a.agent_order = self.choice(
                 &o,
-                &[("shuffle", AgentOrder::Shuffle), ("joined", AgentOrder::Joined)],
+                &[
+                    ("shuffle", AgentOrder::Shuffle),
+                    ("joined", AgentOrder::Joined),
+                ],
             )?;
         }
         Ok(a)
@@ -842,13 +865,11 @@ impl<'a> Checker<'a> {
         &mut self,
         at: &At,
         spec: &mut Spec,
-        listed_roles: &BTreeMap<String, String>,
         fw_index: &BTreeMap<String, usize>,
         agent_names: &mut BTreeMap<String, (String, Joined)>,
     ) -> R<()> {
         // Checks that need the whole event list (agents added by any
         // add-agent, reservations of all agents) wait until after the loop.
-        let mut role_refs: Vec<(At, String)> = Vec::new();
         let mut removals: Vec<(At, String, Micros, usize)> = Vec::new();
         for (i, t) in self.tables(at)?.into_iter().enumerate() {
             let at_at = self.required(&t, "at", "")?;
@@ -856,15 +877,17 @@ impl<'a> Checker<'a> {
             let action = self.string(&act_at)?;
             let Some((_, keys)) = ACTIONS.iter().find(|(n, _)| *n == action) else {
                 if RESERVED_ACTIONS.contains(&action) {
-                    return Err(self.err_at(
-                        &act_at,
-                        format!("action {action:?} is not supported yet"),
-                    ));
+                    return Err(
+                        self.err_at(&act_at, format!("action {action:?} is not supported yet"))
+                    );
                 }
                 let list: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
                 return Err(self.err_at(
                     &act_at,
-                    format!("unknown action {action:?}; expected one of {}", list.join(", ")),
+                    format!(
+                        "unknown action {action:?}; expected one of {}",
+                        list.join(", ")
+                    ),
                 ));
             };
             for e in t.entries {
@@ -889,14 +912,12 @@ impl<'a> Checker<'a> {
                     let role = self.role_value(&r)?.to_string();
                     let w = self.required(&t, "weight", &why)?;
                     let weight = self.weight(&w)?;
-                    role_refs.push((r, role.clone()));
                     Action::SetWeight { role, weight }
                 }
                 "set-quota" => {
                     let r = self.required(&t, "role", &why)?;
                     let role = self.role_value(&r)?.to_string();
                     let (guarantee, limit) = self.quota(&t, &role)?;
-                    role_refs.push((r, role.clone()));
                     Action::SetQuota {
                         role,
                         guarantee,
@@ -912,7 +933,11 @@ impl<'a> Checker<'a> {
                             &f,
                             format!(
                                 "unknown framework {name:?}; the scenario's frameworks: {}",
-                                if list.is_empty() { "(none)".to_string() } else { list.join(", ") }
+                                if list.is_empty() {
+                                    "(none)".to_string()
+                                } else {
+                                    list.join(", ")
+                                }
                             ),
                         ));
                     };
@@ -1004,37 +1029,13 @@ impl<'a> Checker<'a> {
                 ));
             }
             if let Some(first) = removed.get(name) {
-                return Err(self.err_at(
-                    a,
-                    format!("agent {name:?} is already removed by {first}"),
-                ));
+                return Err(self.err_at(a, format!("agent {name:?} is already removed by {first}")));
             }
             removed.insert(name.clone(), format!("events[{i}]"));
         }
 
-        let mut known: BTreeSet<&str> = listed_roles.keys().map(|s| s.as_str()).collect();
-        for f in &spec.frameworks {
-            known.insert(&f.role);
-            known.extend(role_ancestors(&f.role));
-        }
-        let added = spec.events.iter().filter_map(|e| match &e.action {
-            Action::AddAgent { agent } => Some(agent),
-            _ => None,
-        });
-        for a in spec.agents.iter().chain(added) {
-            known.extend(a.reserved.iter().map(|(r, _)| r.as_str()));
-        }
-        for (r, role) in &role_refs {
-            if !known.contains(role.as_str()) {
-                return Err(self.err_at(
-                    r,
-                    format!(
-                        "unknown role {role:?}: list it in [[roles]], or use it for a framework \
-                         or a reservation"
-                    ),
-                ));
-            }
-        }
+        // Weights and quota may name any valid role, used or not: Mesos
+        // accepts them before any framework subscribes to the role.
         Ok(())
     }
 }

@@ -25,7 +25,10 @@ fn every_example_loads() {
     assert!(files.len() >= 5, "{files:?}");
     for f in files {
         let spec = load_file(&f, &OPTS).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(Some(spec.name.as_str()), f.file_stem().and_then(|s| s.to_str()));
+        assert_eq!(
+            Some(spec.name.as_str()),
+            f.file_stem().and_then(|s| s.to_str())
+        );
     }
 }
 

@@ -31,7 +31,10 @@ fn empty_file_gets_every_default() {
     assert_eq!(a.mode, Mode::Offers);
     assert_eq!(a.interval_us, 1_000_000);
     assert_eq!(a.refuse_us, 5_000_000);
-    assert_eq!(a.min_allocatable, vec![res(&[(CPUS, 10)]), res(&[(MEM, 32_000)])]);
+    assert_eq!(
+        a.min_allocatable,
+        vec![res(&[(CPUS, 10)]), res(&[(MEM, 32_000)])]
+    );
     assert_eq!(a.offer_timeout_us, None);
     assert_eq!(a.agent_order, AgentOrder::Shuffle);
     assert_eq!(s.resource_names.names(), ["cpus", "mem", "disk", "gpus"]);
@@ -173,11 +176,17 @@ role = "eng"
     assert!(a.min_allocatable.is_empty());
     assert_eq!(a.offer_timeout_us, Some(1_500_000));
     assert_eq!(a.agent_order, AgentOrder::Joined);
-    assert_eq!(s.resource_names.names(), ["cpus", "mem", "disk", "gpus", "fpgas"]);
+    assert_eq!(
+        s.resource_names.names(),
+        ["cpus", "mem", "disk", "gpus", "fpgas"]
+    );
 
     assert_eq!(s.roles[0].name, "eng");
     assert_eq!(s.roles[0].weight, 2.0);
-    assert_eq!(s.roles[0].guarantee, Some(res(&[(CPUS, 4000), (MEM, 8_192_000)])));
+    assert_eq!(
+        s.roles[0].guarantee,
+        Some(res(&[(CPUS, 4000), (MEM, 8_192_000)]))
+    );
     let mut lim = Limits::NONE;
     lim.0[CPUS] = Some(16_000);
     assert_eq!(s.roles[0].limit, Some(lim));
@@ -189,7 +198,12 @@ role = "eng"
     let m = &s.agents[1];
     assert_eq!(
         m.resources,
-        res(&[(CPUS, 8000), (MEM, 16_384_000), (DISK, 100_000_000), (4, 2000)])
+        res(&[
+            (CPUS, 8000),
+            (MEM, 16_384_000),
+            (DISK, 100_000_000),
+            (4, 2000)
+        ])
     );
     assert_eq!(
         m.reserved,
@@ -249,8 +263,14 @@ role = "eng"
             assert_eq!(agent.name, "late");
             assert_eq!(agent.at_us, 40_000_000);
             assert_eq!(agent.resources, res(&[(CPUS, 2000), (4, 1000)]));
-            assert_eq!(agent.reserved, vec![("eng".to_string(), res(&[(CPUS, 1000)]))]);
-            assert_eq!(agent.attributes, vec![("rack".to_string(), "r9".to_string())]);
+            assert_eq!(
+                agent.reserved,
+                vec![("eng".to_string(), res(&[(CPUS, 1000)]))]
+            );
+            assert_eq!(
+                agent.attributes,
+                vec![("rack".to_string(), "r9".to_string())]
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -282,7 +302,10 @@ fn count_one_keeps_the_name() {
 #[test]
 fn decimal_resources_round_like_mesos() {
     let s = load("[[agents]]\nname = \"a\"\nresources = { cpus = 0.1, mem = 0.0005, disk = 1 }\n");
-    assert_eq!(s.agents[0].resources, res(&[(CPUS, 100), (MEM, 1), (DISK, 1000)]));
+    assert_eq!(
+        s.agents[0].resources,
+        res(&[(CPUS, 100), (MEM, 1), (DISK, 1000)])
+    );
 }
 
 #[test]
