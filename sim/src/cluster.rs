@@ -1133,7 +1133,17 @@ impl Cluster {
         self.scratch_roles = role_order;
         self.scratch_fws = fw_order;
 
-        // Frameworks answer at the time of the offer, in offer order.
+        // Frameworks answer at the time of the offer. The replay peer makes
+        // and answers a pass's offers by agent (join order), then by
+        // framework name; so does mesosim, so that a framework offered two
+        // agents in one pass fills them in the same order as Mesos.
+        made.sort_by(|x, y| {
+            x.1.cmp(&y.1).then_with(|| {
+                self.frameworks[x.0 as usize]
+                    .name
+                    .cmp(&self.frameworks[y.0 as usize].name)
+            })
+        });
         for (fw, a, part) in made {
             let id = self.offers.len() as u64;
             self.offers.push(Offer {
