@@ -47,6 +47,9 @@ struct Node {
     share: f64,
     /// The client this leaf stands for.
     client: Option<ClientId>,
+    /// The weight, looked up on first use and then cached, as Mesos does
+    /// (see `update_weight`).
+    weight: std::cell::Cell<Option<f64>>,
 }
 
 /// Mesos's DRF sorter.
@@ -72,6 +75,7 @@ impl DrfSorter {
             count: 0,
             share: 0.0,
             client: None,
+            weight: std::cell::Cell::new(None),
         };
         DrfSorter {
             hierarchical: level == Level::Roles,
@@ -83,11 +87,16 @@ impl DrfSorter {
         }
     }
 
+    /// Mesos's `getWeight`: the weight of the node's path, cached on the
+    /// node the first time it is needed.
     fn weight(&self, node: usize) -> f64 {
-        self.weights
-            .get(&self.nodes[node].path)
-            .copied()
-            .unwrap_or(1.0)
+        let n = &self.nodes[node];
+        if let Some(w) = n.weight.get() {
+            return w;
+        }
+        let w = self.weights.get(&n.path).copied().unwrap_or(1.0);
+        n.weight.set(Some(w));
+        w
     }
 
     fn calculate_share(&self, node: usize) -> f64 {
@@ -137,8 +146,19 @@ impl DrfSorter {
             count: 0,
             share: 0.0,
             client: None,
+            weight: std::cell::Cell::new(None),
         });
         self.nodes.len() - 1
+    }
+
+    /// Mesos's `clientPath`: an implicit leaf stands for its parent.
+    fn client_path(&self, node: usize) -> &str {
+        let n = &self.nodes[node];
+        if n.name == "." {
+            &self.nodes[n.parent].path
+        } else {
+            &n.path
+        }
     }
 
     fn node_of(&self, client: ClientId) -> usize {
@@ -316,9 +336,28 @@ impl Sorter for DrfSorter {
             .is_some_and(|&n| n != NONE)
     }
 
+    /// Mesos's `updateWeight`: the new weight is stored by path, and the
+    /// cached weight of the node is updated only if `path` names a client
+    /// (for an implicit leaf, its parent). A role that is only an inner
+    /// node of the tree ("eng" above "eng/ml") keeps the weight it cached
+    /// when its share was first computed: Mesos 1.11 behaves so (its
+    /// `find` looks up clients only), and the real allocator confirms it
+    /// (fidelity seed 1846). See docs/fidelity.md.
     fn update_weight(&mut self, path: &str, weight: f64) {
         self.weights.insert(path.to_string(), weight);
         self.dirty = true;
+        let Some(id) = self
+            .clients
+            .iter()
+            .position(|&n| n != NONE && self.client_path(n) == path)
+        else {
+            return;
+        };
+        let mut n = self.clients[id];
+        if self.nodes[n].name == "." {
+            n = self.nodes[n].parent;
+        }
+        self.nodes[n].weight.set(Some(weight));
     }
 
     fn allocated(&mut self, client: ClientId, res: &Res) {
@@ -494,6 +533,29 @@ mod tests {
         assert_eq!(s.allocation(0), res(2, 0));
         // eng/x (share 0) before eng/. (0.2).
         assert_eq!(sorted(&mut s), vec![1, 0]);
+    }
+
+    #[test]
+    fn weight_change_of_an_inner_role_keeps_the_cached_weight() {
+        // Mesos 1.11: "eng" is not a client (only "eng/a" is), so once its
+        // share was computed with weight 1, set-weight("eng", 4) does not
+        // reach the node. eng holds 5 of 10 cpus (share 0.5 with weight 1,
+        // 0.125 if the new weight applied); ops holds 3 (0.3): ops first.
+        let mut s = DrfSorter::new(Level::Roles);
+        s.add_total(&res(10, 0));
+        s.add(0, "eng/a");
+        s.add(1, "ops");
+        s.activate(0);
+        s.activate(1);
+        s.allocated(0, &res(5, 0));
+        s.allocated(1, &res(3, 0));
+        assert_eq!(sorted(&mut s), vec![1, 0]);
+        s.update_weight("eng", 4.0);
+        assert_eq!(sorted(&mut s), vec![1, 0]);
+        // A weight set on a client role does apply: ops weight 0.5 makes
+        // its share 0.6 > 0.5.
+        s.update_weight("ops", 0.5);
+        assert_eq!(sorted(&mut s), vec![0, 1]);
     }
 
     #[test]
