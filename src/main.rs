@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod bench;
 mod fidelity;
 use sim::engine::{self, RunOptions};
 use sim::record::RunRecord;
@@ -41,6 +42,10 @@ enum Command {
     Run(RunArgs),
     /// List the allocation policies.
     Policies,
+    /// Speed figures (release builds): the event engine, Mesos's allocator
+    /// benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Differential test against the real Mesos allocator (`replay`).
     Fidelity(FidelityArgs),
     /// Check scenario files without running them.
@@ -71,6 +76,37 @@ struct RunArgs {
     /// No progress bar and no summary table.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// The hold model on the event queue: N events pending, M handled.
+    Engine {
+        #[arg(long, default_value_t = 100_000)]
+        pending: u64,
+        #[arg(long, default_value_t = 10_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// One JSON object on one line of stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mesos's DeclineOffers (or SuppressOffers) allocator benchmark.
+    Allocator {
+        #[arg(long, default_value_t = 1000)]
+        agents: u64,
+        #[arg(long, default_value_t = 50)]
+        frameworks: u64,
+        #[arg(long, default_value = "drf")]
+        policy: String,
+        /// `decline` (DeclineOffers) or `suppress` (SuppressOffers).
+        #[arg(long, default_value = "decline")]
+        variant: String,
+        /// One JSON object on one line of stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -115,6 +151,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Validate { scenarios }) => cmd_validate(&scenarios),
         Some(Command::Fidelity(args)) => cmd_fidelity(args),
+        Some(Command::Bench(b)) => cmd_bench(b),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -366,5 +403,96 @@ fn cmd_fidelity(args: FidelityArgs) -> Result<(), Failure> {
         )))
     } else {
         Ok(())
+    }
+}
+
+fn json_list(xs: &[f64]) -> String {
+    let items: Vec<String> = xs.iter().map(|x| format!("{x:.4}")).collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn cmd_bench(b: BenchCommand) -> Result<(), Failure> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; bench figures mean something only with --release");
+    }
+    match b {
+        BenchCommand::Engine {
+            pending,
+            events,
+            seed,
+            json,
+        } => {
+            if pending == 0 || events < pending {
+                return Err(Failure::BadInput(
+                    "--pending must be > 0 and --events >= --pending".into(),
+                ));
+            }
+            let r = bench::engine(pending, events, seed);
+            let line = format!(
+                "{{\"bench\": \"engine\", \"pending\": {}, \"events\": {}, \"wall_s\": {:.3}, \"events_per_s\": {:.0}, \"peak_rss_mib\": {:.1}}}",
+                r.pending, r.events, r.wall_s, r.events_per_s, r.peak_rss_mib
+            );
+            if json {
+                println!("{line}");
+            } else {
+                println!("hold model: {} pending, {} events", r.pending, r.events);
+                println!("  wall          {:.3} s", r.wall_s);
+                println!("  events/s      {:.2} M", r.events_per_s / 1e6);
+                println!("  peak RSS      {:.1} MiB", r.peak_rss_mib);
+            }
+            Ok(())
+        }
+        BenchCommand::Allocator {
+            agents,
+            frameworks,
+            policy,
+            variant,
+            json,
+        } => {
+            let suppress = match variant.as_str() {
+                "decline" => false,
+                "suppress" => true,
+                v => {
+                    return Err(Failure::BadInput(format!(
+                        "--variant {v}: expected decline or suppress"
+                    )))
+                }
+            };
+            if agents == 0 || frameworks == 0 {
+                return Err(Failure::BadInput(
+                    "--agents and --frameworks must be > 0".into(),
+                ));
+            }
+            let r = bench::allocator(agents, frameworks, &policy, suppress)
+                .map_err(Failure::BadInput)?;
+            let n = r.round_ms.len().max(1) as f64;
+            let mean = r.round_ms.iter().sum::<f64>() / n;
+            let max = r.round_ms.iter().cloned().fold(0.0, f64::max);
+            let first = r.round_ms.first().copied().unwrap_or(0.0);
+            let offers: Vec<String> = r.offers_per_round.iter().map(|x| x.to_string()).collect();
+            if json {
+                println!(
+                    "{{\"bench\": \"allocator\", \"variant\": \"{variant}\", \"policy\": \"{}\", \"agents\": {}, \"frameworks\": {}, \"rounds\": {}, \"round_ms\": {}, \"mean_round_ms\": {:.4}, \"max_round_ms\": {:.4}, \"first_round_ms\": {:.4}, \"offers_per_round\": [{}], \"setup_ms\": {:.1}, \"peak_rss_mib\": {:.1}}}",
+                    r.policy, r.agents, r.frameworks, r.round_ms.len(), json_list(&r.round_ms), mean, max, first, offers.join(", "), r.setup_ms, bench::peak_rss_mib()
+                );
+            } else {
+                println!(
+                    "{} ({}): {} agents x {} frameworks, {} rounds",
+                    variant,
+                    r.policy,
+                    r.agents,
+                    r.frameworks,
+                    r.round_ms.len()
+                );
+                println!("  first round   {first:.3} ms");
+                println!("  mean round    {mean:.3} ms");
+                println!("  worst round   {max:.3} ms");
+                println!(
+                    "  setup         {:.1} ms (agents, frameworks, first allocation)",
+                    r.setup_ms
+                );
+            }
+            Ok(())
+        }
     }
 }

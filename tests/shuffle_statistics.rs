@@ -24,8 +24,8 @@ const MESOS: [(&str, f64, f64); 3] = [
 
 #[test]
 fn seeded_shuffle_matches_mesos_shuffle_within_sampling_error() {
-    let text = std::fs::read_to_string(root().join("tests/shuffle/shuffle-check.toml"))
-        .expect("scenario");
+    let text =
+        std::fs::read_to_string(root().join("tests/shuffle/shuffle-check.toml")).expect("scenario");
     let base = spec(&text);
     let seeds = 100u64;
     let mut offers = vec![Vec::new(); 3];

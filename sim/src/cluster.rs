@@ -116,6 +116,7 @@ impl Role {
 }
 
 struct Filter {
+    framework: FwIdx,
     refused: Split,
     expires_us: Micros,
     /// MESOS-4302: a filter set at a batch tick that lasts exactly one
@@ -151,8 +152,9 @@ struct Framework {
     running_tasks: u64,
     /// Offered or allocated to this framework (the sorter's charge).
     charge: Res,
-    /// Offer filters by agent.
-    filters: BTreeMap<AgentIdx, Vec<Filter>>,
+    /// Agents on which this framework may have filters (may hold agents
+    /// whose filters already expired), so revive can clear them.
+    filtered_agents: Vec<AgentIdx>,
     /// Offers not yet answered (hold frameworks).
     outstanding: Vec<u64>,
 }
@@ -166,6 +168,9 @@ struct Agent {
     usage: Vec<(FwIdx, Split)>,
     /// Running tasks, for removal.
     tasks: Vec<TaskId>,
+    /// Offer filters set on this agent, by any framework. Kept per agent so
+    /// that one pass over an agent checks every framework in O(1) each.
+    filters: Vec<Filter>,
 }
 
 impl Agent {
@@ -294,9 +299,15 @@ pub struct Cluster {
     pub last_progress_us: Micros,
     /// Running tasks with a finite duration.
     running_finite: u64,
+    /// Offers before this index have been answered.
+    answered_upto: usize,
 
     scratch_roles: Vec<ClientId>,
     scratch_fws: Vec<ClientId>,
+    /// Per framework: the stamp of the last (agent, candidate) check that
+    /// found it filtered.
+    blocked: Vec<u32>,
+    stamp: u32,
 }
 
 impl Cluster {
@@ -341,8 +352,11 @@ impl Cluster {
             effects: Vec::new(),
             last_progress_us: 0,
             running_finite: 0,
+            answered_upto: 0,
             scratch_roles: Vec::new(),
             scratch_fws: Vec::new(),
+            blocked: vec![0; spec.frameworks.len()],
+            stamp: 0,
         };
         for r in &spec.roles {
             let id = c.intern_role(&r.name);
@@ -369,7 +383,7 @@ impl Cluster {
                 pending_tasks: 0,
                 running_tasks: 0,
                 charge: Res::ZERO,
-                filters: BTreeMap::new(),
+                filtered_agents: Vec::new(),
                 outstanding: Vec::new(),
             });
             c.changed_flag.push(false);
@@ -505,6 +519,7 @@ impl Cluster {
             active: true,
             usage: Vec::new(),
             tasks: Vec::new(),
+            filters: Vec::new(),
         });
         self.agent_by_name.insert(spec.name.clone(), id);
         self.totals_changed = true;
@@ -513,6 +528,27 @@ impl Cluster {
         // Mesos's addSlave asks for an allocation on that agent.
         self.request(Some(id));
         id
+    }
+
+    /// Adds an agent on which frameworks already hold resources (Mesos's
+    /// `addSlave` with `used`, as after a master failover or in Mesos's
+    /// allocator benchmarks). The usage is unreserved and charged to the
+    /// frameworks as allocated.
+    pub fn add_agent_with_usage(
+        &mut self,
+        now: Micros,
+        spec: &AgentSpec,
+        used: &[(FwIdx, Res)],
+    ) -> AgentIdx {
+        let a = self.add_agent(now, spec);
+        for (fw, r) in used {
+            let part = Split {
+                unres: *r,
+                resv: Vec::new(),
+            };
+            self.charge(*fw, a, &part);
+        }
+        a
     }
 
     /// Mesos's `removeSlave` plus the master's handling: running tasks are
@@ -574,9 +610,7 @@ impl Cluster {
                 s.remove_total(&all);
             }
         }
-        for f in self.frameworks.iter_mut() {
-            f.filters.remove(&a);
-        }
+        self.agents[a as usize].filters.clear();
         self.agent_by_name.remove(name);
         self.totals_changed = true;
         self.last_progress_us = now;
@@ -714,8 +748,8 @@ impl Cluster {
         if !self.frameworks[fw as usize].registered {
             return;
         }
+        self.clear_filters(fw);
         let f = &mut self.frameworks[fw as usize];
-        f.filters.clear();
         f.suppressed = false;
         self.fw_sorter(fw).activate(fw);
         self.tasks_dirty = true;
@@ -729,9 +763,9 @@ impl Cluster {
             return;
         }
         self.fw_sorter(fw).deactivate(fw);
+        self.clear_filters(fw);
         let f = &mut self.frameworks[fw as usize];
         f.active = false;
-        f.filters.clear();
         let outstanding = std::mem::take(&mut f.outstanding);
         for o in outstanding {
             let off = &mut self.offers[o as usize];
@@ -874,29 +908,49 @@ impl Cluster {
         }
         let lifetime = refuse.max(self.interval_us);
         let filter = Filter {
+            framework: fw,
             refused: part.clone(),
             expires_us: now.saturating_add(lifetime),
             blocks_at_end: lifetime == self.interval_us && now.is_multiple_of(self.interval_us),
         };
-        self.frameworks[fw as usize]
-            .filters
-            .entry(a)
-            .or_default()
-            .push(filter);
+        self.agents[a as usize].filters.push(filter);
+        self.frameworks[fw as usize].filtered_agents.push(a);
     }
 
-    /// Mesos's `isFiltered` (offer filters only), dropping expired filters.
-    fn is_filtered(&mut self, now: Micros, fw: FwIdx, a: AgentIdx, offer: &Split) -> bool {
-        let filters = &mut self.frameworks[fw as usize].filters;
-        let Some(list) = filters.get_mut(&a) else {
-            return false;
-        };
-        list.retain(|f| f.active(now));
-        if list.is_empty() {
-            filters.remove(&a);
-            return false;
+    /// Drops every filter of `fw` (REVIVE, deactivation).
+    fn clear_filters(&mut self, fw: FwIdx) {
+        let mut agents = std::mem::take(&mut self.frameworks[fw as usize].filtered_agents);
+        agents.sort_unstable();
+        agents.dedup();
+        for a in agents {
+            self.agents[a as usize]
+                .filters
+                .retain(|f| f.framework != fw);
         }
-        list.iter().any(|f| f.refused.contains(offer))
+    }
+
+    /// Mesos's `isFiltered` (offer filters only) for one framework.
+    fn is_filtered(&self, now: Micros, fw: FwIdx, a: AgentIdx, offer: &Split) -> bool {
+        self.agents[a as usize]
+            .filters
+            .iter()
+            .any(|f| f.framework == fw && f.active(now) && f.refused.contains(offer))
+    }
+
+    /// Marks in `self.blocked` (with `stamp`) every framework that one of
+    /// agent `a`'s active filters blocks from being offered `offer`;
+    /// expired filters are dropped on the way.
+    fn mark_blocked(&mut self, now: Micros, a: AgentIdx, offer: &Split, stamp: u32) {
+        let agent = &mut self.agents[a as usize];
+        if agent.filters.is_empty() {
+            return;
+        }
+        agent.filters.retain(|f| f.active(now));
+        for f in &agent.filters {
+            if f.refused.contains(offer) {
+                self.blocked[f.framework as usize] = stamp;
+            }
+        }
     }
 
     /// Mesos's `allocatable`: some entry of min_allocatable is met.
@@ -958,6 +1012,25 @@ impl Cluster {
     /// One allocation pass over the candidate agents, then the frameworks
     /// answer the offers it made. Returns true if a pass ran.
     pub fn allocate(&mut self, now: Micros) -> bool {
+        let ran = self.allocation_pass(now);
+        self.answer_offers(now);
+        ran
+    }
+
+    /// Frameworks answer the offers of the last pass, at the time they
+    /// were made.
+    pub fn answer_offers(&mut self, now: Micros) {
+        let first = self.answered_upto;
+        let last = self.offers.len();
+        for id in first..last {
+            self.answer_offer(now, id as u64);
+        }
+        self.answered_upto = last;
+    }
+
+    /// The allocation pass alone (Mesos's `__generateOffers`): offers are
+    /// made and charged, not yet answered. Returns true if a pass ran.
+    pub fn allocation_pass(&mut self, now: Micros) -> bool {
         if !self.has_candidates() {
             return false;
         }
@@ -1092,31 +1165,51 @@ impl Cluster {
                     .as_mut()
                     .expect("role in the role sorter has a sorter")
                     .sort(&mut fw_order);
+                // What the role may be offered on this agent is the same for
+                // each of its frameworks until one of them takes it, so it is
+                // computed once per (agent, role) and again after an offer;
+                // each framework then costs one filter lookup.
+                let mut candidate: Option<(Split, Res)> = None;
                 for &fw in &fw_order {
-                    let avail = self.available_for(a, role);
-                    if avail.is_empty() {
-                        break;
+                    if candidate.is_none() {
+                        let avail = self.available_for(a, role);
+                        if avail.is_empty() {
+                            break;
+                        }
+                        if !self.allocatable(&avail.total()) {
+                            // Mesos `continue`s to the next framework; with
+                            // one global min_allocatable every framework of
+                            // the role would fail the same way.
+                            break;
+                        }
+                        let mut to_offer = Split {
+                            unres: Res::ZERO,
+                            resv: avail.resv.clone(),
+                        };
+                        let mut additional = avail.unres;
+                        if let Some(l) = limit {
+                            additional = additional.shrink_to(&l.minus(&consumed[role as usize]));
+                        }
+                        if !required.is_empty() && !additional.is_empty() {
+                            additional = additional.min(&available.minus_clamped(&required));
+                        }
+                        to_offer.unres = additional;
+                        if !self.allocatable(&to_offer.total()) {
+                            break;
+                        }
+                        self.stamp = self.stamp.wrapping_add(1);
+                        if self.stamp == 0 {
+                            self.blocked.iter_mut().for_each(|b| *b = 0);
+                            self.stamp = 1;
+                        }
+                        let stamp = self.stamp;
+                        self.mark_blocked(now, a, &to_offer, stamp);
+                        candidate = Some((to_offer, additional));
                     }
-                    if !self.allocatable(&avail.total()) {
+                    if self.blocked[fw as usize] == self.stamp {
                         continue;
                     }
-                    let mut to_offer = Split {
-                        unres: Res::ZERO,
-                        resv: avail.resv.clone(),
-                    };
-                    let mut additional = avail.unres;
-                    if let Some(l) = limit {
-                        additional = additional.shrink_to(&l.minus(&consumed[role as usize]));
-                    }
-                    if !required.is_empty() && !additional.is_empty() {
-                        additional = additional.min(&available.minus_clamped(&required));
-                    }
-                    to_offer.unres = additional;
-                    if !self.allocatable(&to_offer.total())
-                        || self.is_filtered(now, fw, a, &to_offer)
-                    {
-                        continue;
-                    }
+                    let (to_offer, additional) = candidate.take().expect("computed above");
                     if has_quota {
                         let top = self.roles[role as usize].top;
                         consumed[role as usize].add(&additional);
@@ -1145,7 +1238,6 @@ impl Cluster {
             })
         });
         for (fw, a, part) in made {
-            let id = self.offers.len() as u64;
             self.offers.push(Offer {
                 framework: fw,
                 agent: a,
@@ -1154,7 +1246,6 @@ impl Cluster {
                 outcome: Outcome::Outstanding,
                 tasks_launched: 0,
             });
-            self.answer_offer(now, id);
         }
         true
     }
@@ -1522,6 +1613,11 @@ impl Cluster {
             ));
         }
         Ok(())
+    }
+
+    /// Offers made so far.
+    pub fn offer_count(&self) -> usize {
+        self.offers.len()
     }
 
     /// Outstanding offers' count (for tests).
