@@ -187,10 +187,27 @@ fn load(path: Option<&Path>) -> Result<Spec, Failure> {
     .map_err(|e| Failure::BadInput(e.to_string()))
 }
 
+/// The scenario's policy, if it exists and supports the scenario's mode.
+fn build_policy(spec: &Spec) -> Result<Box<dyn sim::sorter::Policy>, Failure> {
+    let policy = policies::build(&spec.allocator.policy)
+        .map_err(|e| Failure::BadInput(format!("policy: {e}")))?;
+    let mode = spec.allocator.mode;
+    if !policy.modes().contains(&mode) {
+        let modes: Vec<&str> = policy.modes().iter().map(|m| m.name()).collect();
+        return Err(Failure::BadInput(format!(
+            "policy `{}` does not run in `{}` mode (it supports: {})",
+            policy.name(),
+            mode.name(),
+            modes.join(", ")
+        )));
+    }
+    Ok(policy)
+}
+
 fn cmd_validate(paths: &[PathBuf]) -> Result<(), Failure> {
     let mut bad = Vec::new();
     for p in paths {
-        match load(Some(p)) {
+        match load(Some(p)).and_then(|spec| build_policy(&spec).map(|_| spec)) {
             Ok(spec) => println!(
                 "{}: ok ({} agents, {} frameworks, {} tasks, policy {}, mode {})",
                 p.display(),
@@ -224,8 +241,7 @@ fn cmd_run(args: RunArgs) -> Result<(), Failure> {
             ModeArg::Tasks => Mode::Tasks,
         };
     }
-    let policy = policies::build(&spec.allocator.policy)
-        .map_err(|e| Failure::BadInput(format!("--policy: {e}")))?;
+    let policy = build_policy(&spec)?;
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("runs").join(&spec.name));

@@ -289,3 +289,101 @@ behavior = "hold"
         ]
     );
 }
+
+#[test]
+fn drf_paper_48_node_run_with_first_fit() {
+    // DRF paper section 7 (minutes 0-2), as the reference reproduces it
+    // (policies-and-metrics.md TV20): 48 nodes of <4 CPU, 14 GB>; job1
+    // <1, 10 GB>, job2 <1, 1 GB>. Per node one job1 task and three job2
+    // tasks fill the 4 CPUs: 48 and 144 tasks; job1 holds 480/672 GB of
+    // memory (0.714...), job2 144/192 CPUs (0.75).
+    let rec = run(&load(&scenario_path("drf-paper-48.toml")));
+    let started = |fw: u32| {
+        rec.tasks
+            .iter()
+            .filter(|t| rec.jobs[t.job as usize].framework == fw && t.start_us.is_some())
+            .count()
+    };
+    assert_eq!((started(0), started(1)), (48, 144));
+    assert_eq!(
+        rec.framework_stats[0].final_dominant_share,
+        491520.0 / 688128.0
+    );
+    assert_eq!(rec.framework_stats[1].final_dominant_share, 0.75);
+}
+
+#[test]
+fn when_blocked_stop_ends_the_round_at_the_first_blocked_framework() {
+    // One agent <4 cpus, 8 GB>. "big" wants <5 cpus> tasks, which fit
+    // nowhere; "small" wants <1 cpu, 1 GB>. Both start at share 0 and "big"
+    // sorts first by name. With "skip" big is left out and small fills the
+    // 4 cpus (4 tasks); with "stop" (the paper's Algorithm 1) the round ends
+    // at big and nothing is placed.
+    let text = |when: &str| {
+        format!(
+            r#"
+end = "1s"
+[allocator]
+mode = "tasks"
+when_blocked = "{when}"
+[[agents]]
+name = "m"
+resources = {{ cpus = 4, mem = 8192 }}
+[[frameworks]]
+name = "big"
+[[frameworks.jobs]]
+tasks = 5
+resources = {{ cpus = 5, mem = 1024 }}
+duration = "forever"
+[[frameworks]]
+name = "small"
+[[frameworks.jobs]]
+tasks = 10
+resources = {{ cpus = 1, mem = 1024 }}
+duration = "forever"
+"#
+        )
+    };
+    let started =
+        |rec: &sim::record::RunRecord| rec.tasks.iter().filter(|t| t.start_us.is_some()).count();
+    assert_eq!(started(&run(&spec(&text("skip")))), 4);
+    assert_eq!(started(&run(&spec(&text("stop")))), 0);
+}
+
+#[test]
+fn placement_rules_choose_the_agents_they_promise() {
+    // Agents a <8 cpus>, b <2 cpus>, c <4 cpus> (mem ample). One task of
+    // <2 cpus>. first-fit: a (lowest index); best-fit: b (leaves 0);
+    // worst-fit: a (most free).
+    let text = |p: &str| {
+        format!(
+            r#"
+end = "1s"
+[allocator]
+mode = "tasks"
+placement = "{p}"
+[[agents]]
+name = "a"
+resources = {{ cpus = 8, mem = 8192 }}
+[[agents]]
+name = "b"
+resources = {{ cpus = 2, mem = 8192 }}
+[[agents]]
+name = "c"
+resources = {{ cpus = 4, mem = 8192 }}
+[[frameworks]]
+name = "f"
+[[frameworks.jobs]]
+resources = {{ cpus = 2, mem = 1024 }}
+duration = "forever"
+"#
+        )
+    };
+    let agent_of = |p: &str| {
+        let rec = run(&spec(&text(p)));
+        rec.agents[rec.tasks[0].agent as usize].clone()
+    };
+    assert_eq!(agent_of("first-fit"), "a");
+    assert_eq!(agent_of("best-fit"), "b");
+    assert_eq!(agent_of("worst-fit"), "a");
+}

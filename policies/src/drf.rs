@@ -22,7 +22,8 @@
 use std::collections::BTreeMap;
 
 use sim::resources::{dominant_share, Res};
-use sim::sorter::{ClientId, Level, Sorter};
+use sim::sorter::{ClientId, Level, Sorter, SorterConfig};
+use sim::spec::TieBreak;
 
 const NONE: usize = usize::MAX;
 
@@ -55,6 +56,8 @@ struct Node {
 /// Mesos's DRF sorter.
 pub struct DrfSorter {
     hierarchical: bool,
+    /// Break equal shares by allocation count first (Mesos) or by name.
+    by_count: bool,
     nodes: Vec<Node>,
     /// Client id -> node index.
     clients: Vec<usize>,
@@ -64,7 +67,17 @@ pub struct DrfSorter {
 }
 
 impl DrfSorter {
+    /// A sorter with Mesos's tie-break.
     pub fn new(level: Level) -> DrfSorter {
+        Self::with_config(&SorterConfig {
+            level,
+            tie_break: TieBreak::Allocations,
+            params: BTreeMap::new(),
+        })
+    }
+
+    pub fn with_config(config: &SorterConfig) -> DrfSorter {
+        let level = config.level;
         let root = Node {
             name: String::new(),
             path: String::new(),
@@ -79,6 +92,7 @@ impl DrfSorter {
         };
         DrfSorter {
             hierarchical: level == Level::Roles,
+            by_count: config.tie_break == TieBreak::Allocations,
             nodes: vec![root],
             clients: Vec::new(),
             weights: BTreeMap::new(),
@@ -109,7 +123,7 @@ impl DrfSorter {
         if x.share != y.share {
             return x.share < y.share;
         }
-        if x.count != y.count {
+        if self.by_count && x.count != y.count {
             return x.count < y.count;
         }
         x.path < y.path

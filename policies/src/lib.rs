@@ -8,7 +8,7 @@ pub mod drf;
 pub mod random;
 
 use sim::rng::Rng;
-use sim::sorter::{Level, Policy, Sorter};
+use sim::sorter::{Policy, Sorter, SorterConfig};
 
 /// Every policy: (name, one-line description).
 pub const ALL: &[(&str, &str)] = &[
@@ -60,8 +60,8 @@ impl Policy for Drf {
     fn name(&self) -> &'static str {
         "drf"
     }
-    fn sorter(&self, level: Level, _rng: Rng) -> Box<dyn Sorter> {
-        Box::new(drf::DrfSorter::new(level))
+    fn sorter(&self, config: &SorterConfig, _rng: Rng) -> Box<dyn Sorter> {
+        Box::new(drf::DrfSorter::with_config(config))
     }
 }
 
@@ -72,7 +72,7 @@ impl Policy for Random {
     fn name(&self) -> &'static str {
         "random"
     }
-    fn sorter(&self, level: Level, rng: Rng) -> Box<dyn Sorter> {
-        Box::new(random::RandomSorter::new(level, rng))
+    fn sorter(&self, config: &SorterConfig, rng: Rng) -> Box<dyn Sorter> {
+        Box::new(random::RandomSorter::new(config.level, rng))
     }
 }

@@ -1,11 +1,13 @@
 //! Outputs of a run: the output directory contract of DESIGN.md.
 //!
 //! - [`summary`]: `summary.json` and the fairness figures in it.
+//! - [`metrics`]: fairness, efficiency and latency metrics (docs/metrics.md).
 //! - [`tables`]: `tasks.csv`, `offers.csv`, `shares.csv`, `utilization.csv`.
 //! - [`write_run`]: all of them into a directory, atomically: files are
 //!   written into a temporary directory beside the target, which replaces
 //!   the target only once everything is written.
 
+pub mod metrics;
 pub mod summary;
 pub mod tables;
 

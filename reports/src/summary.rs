@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sim::record::{RunRecord, TaskState};
 
+use crate::metrics::{self, Latency};
+
 /// mesosim's version, written into every summary.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -24,6 +26,10 @@ struct Summary<'a> {
     frameworks: BTreeMap<&'a str, FrameworkSummary>,
     fairness: Fairness,
     utilization: BTreeMap<&'a str, f64>,
+    /// Mean used fraction per resource: null until isolator accounting
+    /// measures usage.
+    utilization_used: BTreeMap<&'a str, Option<f64>>,
+    latency: Latency,
 }
 
 #[derive(Serialize)]
@@ -34,11 +40,19 @@ struct FrameworkSummary {
     final_dominant_share: f64,
     mean_jct_us: Option<f64>,
     mean_wait_us: Option<f64>,
+    backlogged_us: u64,
+    sharing_incentive_violation_us: u64,
 }
 
 #[derive(Serialize)]
 struct Fairness {
     jain_dominant_share: f64,
+    jain_final_dominant_share: f64,
+    jain_backlogged: Option<f64>,
+    max_min_ratio: Option<f64>,
+    envy_pairs: u64,
+    sharing_incentive_violations: u64,
+    pareto_slack_us: u64,
 }
 
 /// Jain's index `(sum x)^2 / (n * sum x^2)`; 1.0 when every x is zero or
@@ -56,6 +70,11 @@ pub fn jain(xs: &[f64]) -> f64 {
 
 /// The summary as one line of JSON.
 pub fn to_json(r: &RunRecord) -> String {
+    to_json_with(r, &metrics::compute(r))
+}
+
+/// The summary of `r` with metrics already computed.
+pub fn to_json_with(r: &RunRecord, m: &metrics::Metrics) -> String {
     let mut tasks: BTreeMap<&'static str, u64> =
         TaskState::ALL.iter().map(|s| (s.name(), 0u64)).collect();
     for t in &r.tasks {
@@ -65,7 +84,8 @@ pub fn to_json(r: &RunRecord) -> String {
         .frameworks
         .iter()
         .zip(r.framework_stats.iter())
-        .map(|(f, s)| {
+        .enumerate()
+        .map(|(i, (f, s))| {
             (
                 f.name.as_str(),
                 FrameworkSummary {
@@ -75,6 +95,8 @@ pub fn to_json(r: &RunRecord) -> String {
                     final_dominant_share: s.final_dominant_share,
                     mean_jct_us: s.mean_jct_us,
                     mean_wait_us: s.mean_wait_us,
+                    backlogged_us: m.backlogged_us[i],
+                    sharing_incentive_violation_us: m.si_violation_us[i],
                 },
             )
         })
@@ -103,8 +125,21 @@ pub fn to_json(r: &RunRecord) -> String {
         frameworks,
         fairness: Fairness {
             jain_dominant_share: jain(&means),
+            jain_final_dominant_share: m.jain_final_dominant_share,
+            jain_backlogged: m.jain_backlogged,
+            max_min_ratio: m.max_min_ratio,
+            envy_pairs: m.envy_pairs,
+            sharing_incentive_violations: m.sharing_incentive_violations,
+            pareto_slack_us: m.pareto_slack_us,
         },
         utilization,
+        utilization_used: r
+            .resource_names
+            .names()
+            .iter()
+            .map(|n| (n.as_str(), None))
+            .collect(),
+        latency: m.latency.clone(),
     };
     serde_json::to_string_pretty(&s).expect("summary serialises")
 }
@@ -121,5 +156,8 @@ mod tests {
         assert_eq!(jain(&[1.0, 0.0]), 0.5);
         // All zero: defined as 1.0 (DESIGN.md).
         assert_eq!(jain(&[0.0, 0.0]), 1.0);
+        // policies-and-metrics.md §5: J in [1/n, 1]; one of four users
+        // holding everything is the lower bound 1/4: 1^2 / (4 * 1) = 0.25.
+        assert_eq!(jain(&[1.0, 0.0, 0.0, 0.0]), 0.25);
     }
 }

@@ -19,10 +19,12 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::record::{OfferRow, Outcome, TaskRow, TaskState, NO_AGENT};
-use crate::resources::{Limits, Res};
+use crate::resources::{Limits, Res, MAX_RES};
 use crate::rng::{Rng, Stream};
-use crate::sorter::{ClientId, Level, Policy, Sorter};
-use crate::spec::{AgentOrder, AgentSpec, Behavior, Fit, Micros, Mode, Spec};
+use crate::sorter::{ClientId, Demand, Level, PlacementRule, Policy, Sorter, SorterConfig};
+use crate::spec::{
+    AgentOrder, AgentSpec, Behavior, Fit, Micros, Mode, Placement, Spec, WhenBlocked,
+};
 
 pub type AgentIdx = u32;
 pub type FwIdx = u32;
@@ -103,6 +105,8 @@ struct Role {
     sorter: Option<Box<dyn Sorter>>,
     /// Frameworks tracked under the role.
     framework_count: u32,
+    /// Those frameworks, in registration order.
+    members: Vec<FwIdx>,
     /// Reservations on all agents for this role and its subroles.
     reserved_subtree: Res,
     /// Offered or allocated, unreserved, for this role and its subroles.
@@ -157,6 +161,10 @@ struct Framework {
     filtered_agents: Vec<AgentIdx>,
     /// Offers not yet answered (hold frameworks).
     outstanding: Vec<u64>,
+    /// Position in registration order.
+    registered_order: u32,
+    /// Priority band (for priority policies).
+    priority: i64,
 }
 
 struct Agent {
@@ -213,6 +221,8 @@ pub struct Job {
     pub submit_us: Micros,
     pub first_task: TaskId,
     pub tasks: u64,
+    /// The job's priority (its own, else its framework's).
+    pub priority: i64,
 }
 
 /// One task's live state.
@@ -238,6 +248,15 @@ struct Offer {
     tasks_launched: u32,
 }
 
+/// The outcome of trying to place one framework's next task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placed {
+    Yes,
+    NothingPending,
+    /// It has pending tasks but none can go anywhere now.
+    Blocked,
+}
+
 /// Something the engine must schedule because of a state change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -258,9 +277,17 @@ pub struct Cluster {
     roles: Vec<Role>,
     role_by_name: BTreeMap<String, RoleIdx>,
     role_sorter: Box<dyn Sorter>,
+    role_config: SorterConfig,
     policy: Box<dyn Policy>,
     policy_seed: u64,
+    wants_demand: bool,
+    placement: Placement,
+    placement_rule: Option<PlacementRule>,
+    when_blocked: WhenBlocked,
+    /// Draws of `placement = "random"`.
+    place_rng: Rng,
     sorter_count: u64,
+    registered_count: u32,
 
     agents: Vec<Agent>,
     agent_by_name: BTreeMap<String, AgentIdx>,
@@ -315,10 +342,23 @@ impl Cluster {
     /// known up front (and registered or submitted later by the engine).
     pub fn new(spec: &Spec, policy: Box<dyn Policy>) -> Cluster {
         let policy_seed = spec.seed;
+        let params = spec
+            .allocator
+            .params
+            .get(policy.name())
+            .cloned()
+            .unwrap_or_default();
+        let role_config = SorterConfig {
+            level: Level::Roles,
+            tie_break: spec.allocator.tie_break,
+            params,
+        };
         let role_sorter = policy.sorter(
-            Level::Roles,
+            &role_config,
             Rng::with_stream(policy_seed, Stream::Policy as u64 + 1000),
         );
+        let wants_demand = policy.wants_demand();
+        let placement_rule = policy.placement();
         let mut c = Cluster {
             mode: spec.allocator.mode,
             interval_us: spec.allocator.interval_us,
@@ -328,9 +368,16 @@ impl Cluster {
             roles: Vec::new(),
             role_by_name: BTreeMap::new(),
             role_sorter,
+            role_config,
             policy,
             policy_seed,
+            wants_demand,
+            placement: spec.allocator.placement,
+            placement_rule,
+            when_blocked: spec.allocator.when_blocked,
+            place_rng: Rng::with_stream(policy_seed, Stream::Policy as u64 + 999),
             sorter_count: 0,
+            registered_count: 0,
             agents: Vec::new(),
             agent_by_name: BTreeMap::new(),
             frameworks: Vec::new(),
@@ -385,6 +432,8 @@ impl Cluster {
                 charge: Res::ZERO,
                 filtered_agents: Vec::new(),
                 outstanding: Vec::new(),
+                registered_order: 0,
+                priority: f.priority,
             });
             c.changed_flag.push(false);
         }
@@ -416,6 +465,7 @@ impl Cluster {
             limit: None,
             sorter: None,
             framework_count: 0,
+            members: Vec::new(),
             reserved_subtree: Res::ZERO,
             unres_alloc_subtree: Res::ZERO,
         });
@@ -446,8 +496,12 @@ impl Cluster {
 
     fn new_sorter(&mut self, level: Level) -> Box<dyn Sorter> {
         self.sorter_count += 1;
-        self.policy.sorter(
+        let config = SorterConfig {
             level,
+            ..self.role_config.clone()
+        };
+        self.policy.sorter(
+            &config,
             Rng::with_stream(
                 self.policy_seed,
                 Stream::Policy as u64 + 1000 + self.sorter_count,
@@ -471,7 +525,55 @@ impl Cluster {
         let name = self.frameworks[fw as usize].name.clone();
         let r = &mut self.roles[role as usize];
         r.framework_count += 1;
+        r.members.push(fw);
         r.sorter.as_mut().expect("sorter exists").add(fw, &name);
+        self.registered_count += 1;
+        self.frameworks[fw as usize].registered_order = self.registered_count - 1;
+        self.update_demand(fw);
+    }
+
+    /// Tells the sorters what `fw` (and its role) now waits to run, for
+    /// policies that order by demand.
+    fn update_demand(&mut self, fw: FwIdx) {
+        if !self.wants_demand || !self.frameworks[fw as usize].registered {
+            return;
+        }
+        let d = self.demand_of(fw);
+        self.fw_sorter(fw).demand(fw, d.as_ref());
+        let role = self.frameworks[fw as usize].role;
+        // The role's demand: its member whose head task came first.
+        let mut best: Option<Demand> = None;
+        let mut pending = 0;
+        for &m in &self.roles[role as usize].members {
+            if let Some(dm) = self.demand_of(m) {
+                pending += dm.pending;
+                let better = match &best {
+                    None => true,
+                    Some(b) => (dm.submit_us, dm.registered) < (b.submit_us, b.registered),
+                };
+                if better {
+                    best = Some(dm);
+                }
+            }
+        }
+        if let Some(b) = best.as_mut() {
+            b.pending = pending;
+        }
+        self.role_sorter.demand(role, best.as_ref());
+    }
+
+    fn demand_of(&self, fw: FwIdx) -> Option<Demand> {
+        let f = &self.frameworks[fw as usize];
+        let g = f.pending.front()?;
+        let job = &self.jobs[g.job as usize];
+        Some(Demand {
+            task: job.resources,
+            submit_us: job.submit_us,
+            duration_us: job.duration_us,
+            pending: f.pending_tasks,
+            priority: job.priority,
+            registered: f.registered_order,
+        })
     }
 
     fn fw_sorter(&mut self, fw: FwIdx) -> &mut dyn Sorter {
@@ -633,6 +735,7 @@ impl Cluster {
 
     /// Adds a job's tasks to its framework's queue. Task ids are assigned
     /// here, in submission order.
+    #[allow(clippy::too_many_arguments)]
     pub fn submit_job(
         &mut self,
         now: Micros,
@@ -641,9 +744,11 @@ impl Cluster {
         resources: Res,
         tasks: u64,
         duration_us: Option<Micros>,
+        priority: Option<i64>,
     ) {
         let job = self.jobs.len() as u32;
         let first_task = self.tasks.len() as TaskId;
+        let priority = priority.unwrap_or(self.frameworks[fw as usize].priority);
         self.jobs.push(Job {
             name: name.to_string(),
             framework: fw,
@@ -652,6 +757,7 @@ impl Cluster {
             submit_us: now,
             first_task,
             tasks,
+            priority,
         });
         self.tasks.reserve(tasks as usize);
         for _ in 0..tasks {
@@ -674,6 +780,7 @@ impl Cluster {
                 remaining: tasks,
             });
             f.pending_tasks += tasks;
+            self.update_demand(fw);
         }
         self.tasks_dirty = true;
         self.last_progress_us = now;
@@ -1332,6 +1439,9 @@ impl Cluster {
                 gi += 1;
             }
         }
+        if launched > 0 {
+            self.update_demand(fw);
+        }
         launched
     }
 
@@ -1379,18 +1489,19 @@ impl Cluster {
 
     /// Centralised scheduling (DRF's progressive filling): repeatedly give
     /// one task to the first framework in policy order that has a pending
-    /// task fitting on some agent, until none does. Returns tasks placed.
+    /// task fitting on some agent, until none does. With `when_blocked =
+    /// "stop"` the round ends at the first framework in order whose next
+    /// task fits nowhere (the paper's Algorithm 1). Returns tasks placed.
     pub fn schedule_tasks(&mut self, now: Micros) -> u64 {
         if !self.tasks_dirty {
             return 0;
         }
         self.tasks_dirty = false;
-        let mut order: Vec<AgentIdx> = (0..self.agents.len() as AgentIdx)
+        // Placement rules break ties by the lowest agent index (join
+        // order); `agent_order` is an offers-mode setting.
+        let order: Vec<AgentIdx> = (0..self.agents.len() as AgentIdx)
             .filter(|&a| self.agents[a as usize].active)
             .collect();
-        if self.agent_order == AgentOrder::Shuffle {
-            self.agent_rng.shuffle(&mut order);
-        }
         let mut role_order = std::mem::take(&mut self.scratch_roles);
         let mut fw_order = std::mem::take(&mut self.scratch_fws);
         let mut placed = 0u64;
@@ -1403,9 +1514,17 @@ impl Cluster {
                     .expect("role in the role sorter has a sorter")
                     .sort(&mut fw_order);
                 for &fw in &fw_order {
-                    if self.place_one(now, fw, &order) {
-                        placed += 1;
-                        continue 'pick;
+                    match self.place_one(now, fw, &order) {
+                        Placed::Yes => {
+                            placed += 1;
+                            continue 'pick;
+                        }
+                        Placed::NothingPending => {}
+                        Placed::Blocked => {
+                            if self.when_blocked == WhenBlocked::Stop {
+                                break 'pick;
+                            }
+                        }
                     }
                 }
             }
@@ -1416,12 +1535,12 @@ impl Cluster {
         placed
     }
 
-    /// Places the framework's next task (by its `fit`) on the first agent
-    /// in `order` where it fits within the role's quota limit.
-    fn place_one(&mut self, now: Micros, fw: FwIdx, order: &[AgentIdx]) -> bool {
+    /// Places the framework's next task (by its `fit`) on an agent chosen
+    /// by the placement rule, within its top role's quota limit.
+    fn place_one(&mut self, now: Micros, fw: FwIdx, order: &[AgentIdx]) -> Placed {
         let f = &self.frameworks[fw as usize];
         if !f.registered || !f.active || f.pending_tasks == 0 {
-            return false;
+            return Placed::NothingPending;
         }
         let role = f.role;
         let fit = f.fit;
@@ -1433,53 +1552,125 @@ impl Cluster {
         for gi in 0..self.frameworks[fw as usize].pending.len() {
             let group = self.frameworks[fw as usize].pending[gi];
             let res = self.jobs[group.job as usize].resources;
-            for &a in order {
-                let avail = self.available_for(a, role);
-                if !avail.total().contains(&res) {
+            let Some(a) = self.choose_agent(role, &res, limit_room.as_ref(), order) else {
+                if fit == Fit::Stop {
+                    return Placed::Blocked;
+                }
+                continue;
+            };
+            let mut offer = self.available_for(a, role);
+            let before = offer.clone();
+            self.start_task(now, group.next_task, a, res, &mut offer);
+            // Charge exactly what the task drew.
+            let mut used = before;
+            used.unres.sub(&offer.unres);
+            for (rr, r) in used.resv.iter_mut() {
+                let rest = offer
+                    .resv
+                    .iter()
+                    .find(|(x, _)| x == rr)
+                    .map(|(_, v)| *v)
+                    .unwrap_or(Res::ZERO);
+                r.sub(&rest);
+            }
+            used.resv.retain(|(_, r)| !r.is_empty());
+            self.charge(fw, a, &used);
+            let f = &mut self.frameworks[fw as usize];
+            f.pending_tasks -= 1;
+            let g = &mut f.pending[gi];
+            g.next_task += 1;
+            g.remaining -= 1;
+            if g.remaining == 0 {
+                f.pending.remove(gi);
+            }
+            self.update_demand(fw);
+            return Placed::Yes;
+        }
+        Placed::Blocked
+    }
+
+    /// The agent a task of `res` for `role` goes to, or None if it fits
+    /// nowhere. Candidates are visited in `order`; ties go to the earlier.
+    fn choose_agent(
+        &mut self,
+        role: RoleIdx,
+        res: &Res,
+        limit_room: Option<&Limits>,
+        order: &[AgentIdx],
+    ) -> Option<AgentIdx> {
+        let total = self.total;
+        let norm = |v: i64, t: i64| if t > 0 { v as f64 / t as f64 } else { 0.0 };
+        let mut best: Option<(f64, AgentIdx)> = None;
+        let mut fitting: Vec<AgentIdx> = Vec::new();
+        for &a in order {
+            let avail = self.available_for(a, role);
+            let free = avail.total();
+            if !free.contains(res) {
+                continue;
+            }
+            // The unreserved part the task would draw, for the quota limit.
+            let mut unres_need = *res;
+            for (_, r) in &avail.resv {
+                unres_need = unres_need.minus_clamped(r);
+            }
+            if let Some(room) = limit_room {
+                if unres_need.shrink_to(room) != unres_need {
                     continue;
                 }
-                // Unreserved part the task would draw, for the quota limit.
-                let mut unres_need = res;
-                for (_, r) in &avail.resv {
-                    unres_need = unres_need.minus_clamped(r);
-                }
-                if let Some(room) = &limit_room {
-                    if unres_need.shrink_to(room) != unres_need {
-                        continue;
-                    }
-                }
-                let mut offer = avail.clone();
-                let before = offer.clone();
-                self.start_task(now, group.next_task, a, res, &mut offer);
-                // Charge exactly what the task drew.
-                let mut used = before;
-                used.unres.sub(&offer.unres);
-                for (rr, r) in used.resv.iter_mut() {
-                    let rest = offer
-                        .resv
-                        .iter()
-                        .find(|(x, _)| x == rr)
-                        .map(|(_, v)| *v)
-                        .unwrap_or(Res::ZERO);
-                    r.sub(&rest);
-                }
-                used.resv.retain(|(_, r)| !r.is_empty());
-                self.charge(fw, a, &used);
-                let f = &mut self.frameworks[fw as usize];
-                f.pending_tasks -= 1;
-                let g = &mut f.pending[gi];
-                g.next_task += 1;
-                g.remaining -= 1;
-                if g.remaining == 0 {
-                    f.pending.remove(gi);
-                }
-                return true;
             }
-            if fit == Fit::Stop {
-                return false;
+            let score = match (self.placement_rule, self.placement) {
+                (Some(PlacementRule::ShapeBestFit), _) => {
+                    // L1 distance between the shapes (each normalised by
+                    // the cluster totals, then scaled to sum 1).
+                    let f: Vec<f64> = (0..MAX_RES).map(|i| norm(free.0[i], total.0[i])).collect();
+                    let d: Vec<f64> = (0..MAX_RES).map(|i| norm(res.0[i], total.0[i])).collect();
+                    let fs: f64 = f.iter().sum();
+                    let ds: f64 = d.iter().sum();
+                    let mut dist = 0.0;
+                    for i in 0..MAX_RES {
+                        let x = if fs > 0.0 { f[i] / fs } else { 0.0 };
+                        let y = if ds > 0.0 { d[i] / ds } else { 0.0 };
+                        dist += (x - y).abs();
+                    }
+                    dist
+                }
+                (Some(PlacementRule::Alignment), _) => {
+                    let cap = self.agents[a as usize].total.total();
+                    let mut dot = 0.0;
+                    for i in 0..MAX_RES {
+                        dot += norm(free.0[i], cap.0[i]) * norm(res.0[i], cap.0[i]);
+                    }
+                    -dot
+                }
+                (None, Placement::FirstFit) => return Some(a),
+                (None, Placement::BestFit) => {
+                    let mut left = 0.0;
+                    for i in 0..MAX_RES {
+                        left += norm(free.0[i] - res.0[i], total.0[i]);
+                    }
+                    left
+                }
+                (None, Placement::WorstFit) => {
+                    let mut left = 0.0;
+                    for i in 0..MAX_RES {
+                        left += norm(free.0[i], total.0[i]);
+                    }
+                    -left
+                }
+                (None, Placement::Random) => {
+                    fitting.push(a);
+                    continue;
+                }
+            };
+            if best.is_none_or(|(b, _)| score < b) {
+                best = Some((score, a));
             }
         }
-        false
+        if !fitting.is_empty() {
+            let k = self.place_rng.below(fitting.len() as u64) as usize;
+            return Some(fitting[k]);
+        }
+        best.map(|(_, a)| a)
     }
 
     // ----- views for the engine and reports -----------------------------

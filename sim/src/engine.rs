@@ -173,7 +173,15 @@ pub fn run(
                 Ev::FrameworkRegister(f) => cluster.register_framework(t, f),
                 Ev::JobSubmit { framework, job } => {
                     let j = &spec.frameworks[framework as usize].jobs[job];
-                    cluster.submit_job(t, framework, &j.name, j.resources, j.tasks, j.duration_us);
+                    cluster.submit_job(
+                        t,
+                        framework,
+                        &j.name,
+                        j.resources,
+                        j.tasks,
+                        j.duration_us,
+                        j.priority,
+                    );
                 }
                 Ev::Scripted(i) => apply_action(&mut cluster, t, &spec.events[i].action),
                 Ev::OfferTimeout(o) => cluster.offer_timeout(o),

@@ -12,8 +12,11 @@
 //! (role names, framework names) are given once, for tie-breaking and
 //! hierarchy.
 
+use std::collections::BTreeMap;
+
 use crate::resources::Res;
 use crate::rng::Rng;
+use crate::spec::{Micros, Mode, TieBreak};
 
 /// A sorter's client: a role id in the role sorter, a framework id in a
 /// framework sorter.
@@ -55,6 +58,51 @@ pub trait Sorter {
     /// Writes the active clients, first to be served first, into `out`
     /// (cleared first).
     fn sort(&mut self, out: &mut Vec<ClientId>);
+    /// What the client is waiting to run (None: nothing pending). Called
+    /// only for policies whose [`Policy::wants_demand`] is true, whenever
+    /// the client's queue head or pending count changes. For the role
+    /// sorter a role's demand is its framework whose head task was
+    /// submitted first (pending counts summed).
+    fn demand(&mut self, _client: ClientId, _demand: Option<&Demand>) {}
+}
+
+/// A client's pending work, as a policy may see it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Demand {
+    /// Resources of the next task to run.
+    pub task: Res,
+    /// When that task was submitted.
+    pub submit_us: Micros,
+    /// Its duration (None: forever).
+    pub duration_us: Option<Micros>,
+    /// Tasks waiting in total.
+    pub pending: u64,
+    /// Priority of the next task (framework's, or its job's).
+    pub priority: i64,
+    /// Order in which the framework registered (0 first).
+    pub registered: u32,
+}
+
+/// What a sorter is built with.
+#[derive(Clone, Debug)]
+pub struct SorterConfig {
+    pub level: Level,
+    pub tie_break: TieBreak,
+    /// `[allocator.POLICY]` parameters of the scenario.
+    pub params: BTreeMap<String, f64>,
+}
+
+/// How a policy places a picked task in tasks mode, when it has its own
+/// rule (otherwise the scenario's `placement` applies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlacementRule {
+    /// DRFH's Best-Fit: the agent whose free vector is closest in shape to
+    /// the task's demand (both normalised by cluster totals, each scaled
+    /// to sum 1; least L1 distance; ties by lowest agent index).
+    ShapeBestFit,
+    /// Tetris's alignment: the largest dot product of free and demand,
+    /// both normalised by the agent's capacity.
+    Alignment,
 }
 
 /// An allocation policy, as the allocator sees it: a factory of sorters.
@@ -65,5 +113,17 @@ pub trait Policy: Send {
     /// The name users type (`drf`, `random`).
     fn name(&self) -> &'static str;
     /// Builds a sorter for one level. `rng` is this sorter's own stream.
-    fn sorter(&self, level: Level, rng: Rng) -> Box<dyn Sorter>;
+    fn sorter(&self, config: &SorterConfig, rng: Rng) -> Box<dyn Sorter>;
+    /// The modes the policy supports.
+    fn modes(&self) -> &'static [Mode] {
+        &[Mode::Offers, Mode::Tasks]
+    }
+    /// True if its sorters need [`Sorter::demand`] calls.
+    fn wants_demand(&self) -> bool {
+        false
+    }
+    /// Its own placement rule in tasks mode, if any.
+    fn placement(&self) -> Option<PlacementRule> {
+        None
+    }
 }

@@ -5,6 +5,8 @@
 //! are [`Res`] in thousandths, and every cross reference (an event's
 //! framework or agent) is already resolved to an index.
 
+use std::collections::BTreeMap;
+
 use crate::resources::{Limits, Res, ResourceNames};
 
 /// Microseconds of virtual time.
@@ -42,6 +44,49 @@ impl AgentOrder {
             AgentOrder::Joined => "joined",
         }
     }
+}
+
+/// Tasks mode: which agent a picked task goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// The lowest agent index where the task fits.
+    FirstFit,
+    /// The least normalised free resource left after placing.
+    BestFit,
+    /// The largest sum of normalised free resources.
+    WorstFit,
+    /// A uniformly random agent among those where it fits (policy stream).
+    Random,
+}
+
+impl Placement {
+    pub fn name(self) -> &'static str {
+        match self {
+            Placement::FirstFit => "first-fit",
+            Placement::BestFit => "best-fit",
+            Placement::WorstFit => "worst-fit",
+            Placement::Random => "random",
+        }
+    }
+}
+
+/// Tasks mode: what happens when the picked framework's next task fits
+/// nowhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenBlocked {
+    /// Leave that framework out of this round and go on with the others.
+    Skip,
+    /// End the round (the DRF paper's Algorithm 1).
+    Stop,
+}
+
+/// How equal shares are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TieBreak {
+    /// Fewer allocations first, then name (Mesos).
+    Allocations,
+    /// Name alone (a fixed order, as the papers assume).
+    Name,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +129,20 @@ pub struct AllocatorSpec {
     /// None: offers never time out.
     pub offer_timeout_us: Option<Micros>,
     pub agent_order: AgentOrder,
+    /// Tasks mode: where a picked task goes.
+    pub placement: Placement,
+    /// Tasks mode: skip a blocked framework or end the round.
+    pub when_blocked: WhenBlocked,
+    pub tie_break: TieBreak,
+    /// Per-policy parameters: `[allocator.NAME] key = number`.
+    pub params: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+impl AllocatorSpec {
+    /// A parameter of policy `policy`, if the scenario set it.
+    pub fn param(&self, policy: &str, key: &str) -> Option<f64> {
+        self.params.get(policy).and_then(|t| t.get(key)).copied()
+    }
 }
 
 impl Default for AllocatorSpec {
@@ -100,6 +159,10 @@ impl Default for AllocatorSpec {
             min_allocatable: vec![cpus, mem],
             offer_timeout_us: None,
             agent_order: AgentOrder::Shuffle,
+            placement: Placement::FirstFit,
+            when_blocked: WhenBlocked::Skip,
+            tie_break: TieBreak::Allocations,
+            params: BTreeMap::new(),
         }
     }
 }
@@ -110,6 +173,11 @@ pub struct RoleSpec {
     pub weight: f64,
     pub guarantee: Option<Res>,
     pub limit: Option<Limits>,
+    /// Capacity Scheduler queue settings (percent), for policies that use
+    /// them.
+    pub capacity: Option<f64>,
+    pub max_capacity: Option<f64>,
+    pub minimum_user_limit_percent: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -132,6 +200,8 @@ pub struct JobSpec {
     pub resources: Res,
     /// None: runs forever.
     pub duration_us: Option<Micros>,
+    /// Overrides the framework's priority.
+    pub priority: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -143,6 +213,8 @@ pub struct FrameworkSpec {
     pub refuse_us: Micros,
     pub fit: Fit,
     pub partition_aware: bool,
+    /// Priority band (higher is more important), for priority policies.
+    pub priority: i64,
     pub jobs: Vec<JobSpec>,
 }
 

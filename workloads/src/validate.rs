@@ -15,7 +15,7 @@ use sim::resources::{format_thousandths, thousandths_from_f64, Limits, Res, Reso
 use sim::resources::{GPUS, MAX_RES};
 use sim::spec::{
     Action, AgentOrder, AgentSpec, AllocatorSpec, Behavior, EventSpec, Fit, FrameworkSpec, JobSpec,
-    Micros, Mode, RoleSpec, Spec,
+    Micros, Mode, Placement, RoleSpec, Spec, TieBreak, WhenBlocked,
 };
 
 use crate::duration::{parse_duration, parse_duration_or_forever};
@@ -52,8 +52,19 @@ const ALLOCATOR_KEYS: &[&str] = &[
     "min_allocatable",
     "offer_timeout",
     "agent_order",
+    "placement",
+    "when_blocked",
+    "tie_break",
 ];
-const ROLE_KEYS: &[&str] = &["name", "weight", "guarantee", "limit"];
+const ROLE_KEYS: &[&str] = &[
+    "name",
+    "weight",
+    "guarantee",
+    "limit",
+    "capacity",
+    "max_capacity",
+    "minimum_user_limit_percent",
+];
 const AGENT_KEYS: &[&str] = &["name", "count", "resources", "reserved", "attributes", "at"];
 const FRAMEWORK_KEYS: &[&str] = &[
     "name",
@@ -63,9 +74,10 @@ const FRAMEWORK_KEYS: &[&str] = &[
     "refuse",
     "fit",
     "partition_aware",
+    "priority",
     "jobs",
 ];
-const JOB_KEYS: &[&str] = &["name", "at", "tasks", "resources", "duration"];
+const JOB_KEYS: &[&str] = &["name", "at", "tasks", "resources", "duration", "priority"];
 const ACTIONS: &[(&str, &[&str])] = &[
     ("set-weight", &["role", "weight"]),
     ("set-quota", &["role", "guarantee", "limit"]),
@@ -654,8 +666,27 @@ impl<'a> Checker<'a> {
 
     fn allocator(&mut self, at: &At) -> R<AllocatorSpec> {
         let t = self.table(at)?;
-        self.check_keys(&t, ALLOCATOR_KEYS, &[])?;
+        // `[allocator.NAME]` tables hold the parameters of policy NAME.
+        let policy_tables: Vec<&str> = self.policies.to_vec();
+        let mut allowed: Vec<&str> = ALLOCATOR_KEYS.to_vec();
+        allowed.extend(policy_tables.iter().copied());
+        self.check_keys(&t, &allowed, &[])?;
         let mut a = AllocatorSpec::default();
+        for name in &policy_tables {
+            if let Some(pt) = t.get(name) {
+                let tbl = self.table(&pt)?;
+                let mut params = std::collections::BTreeMap::new();
+                for e in tbl.entries {
+                    let v_at = tbl.get(&e.key).expect("entry exists");
+                    let v = self.number(&v_at)?;
+                    if !v.is_finite() {
+                        return Err(self.err_at(&v_at, "must be a finite number"));
+                    }
+                    params.insert(e.key.clone(), v);
+                }
+                a.params.insert(name.to_string(), params);
+            }
+        }
         if let Some(p) = t.get("policy") {
             let s = self.string(&p)?;
             if !self.policies.is_empty() && !self.policies.contains(&s) {
@@ -704,6 +735,32 @@ impl<'a> Checker<'a> {
                 ],
             )?;
         }
+        if let Some(o) = t.get("placement") {
+            a.placement = self.choice(
+                &o,
+                &[
+                    ("first-fit", Placement::FirstFit),
+                    ("best-fit", Placement::BestFit),
+                    ("worst-fit", Placement::WorstFit),
+                    ("random", Placement::Random),
+                ],
+            )?;
+        }
+        if let Some(o) = t.get("when_blocked") {
+            a.when_blocked = self.choice(
+                &o,
+                &[("skip", WhenBlocked::Skip), ("stop", WhenBlocked::Stop)],
+            )?;
+        }
+        if let Some(o) = t.get("tie_break") {
+            a.tie_break = self.choice(
+                &o,
+                &[
+                    ("allocations", TieBreak::Allocations),
+                    ("name", TieBreak::Name),
+                ],
+            )?;
+        }
         Ok(a)
     }
 
@@ -723,11 +780,31 @@ impl<'a> Checker<'a> {
             None => 1.0,
         };
         let (guarantee, limit) = self.quota(t, &name)?;
+        let percent = |key: &str| -> R<Option<f64>> {
+            match t.get(key) {
+                None => Ok(None),
+                Some(v) => {
+                    let x = self.number(&v)?;
+                    if !(0.0..=100.0).contains(&x) {
+                        return Err(
+                            self.err_at(&v, format!("a percentage from 0 to 100 (got {x})"))
+                        );
+                    }
+                    Ok(Some(x))
+                }
+            }
+        };
+        let capacity = percent("capacity")?;
+        let max_capacity = percent("max_capacity")?;
+        let minimum_user_limit_percent = percent("minimum_user_limit_percent")?;
         Ok(RoleSpec {
             name,
             weight,
             guarantee,
             limit,
+            capacity,
+            max_capacity,
+            minimum_user_limit_percent,
         })
     }
 
@@ -820,6 +897,10 @@ impl<'a> Checker<'a> {
             Some(p) => self.boolean(&p)?,
             None => false,
         };
+        let priority = match t.get("priority") {
+            Some(p) => self.integer(&p, i64::MIN)?,
+            None => 0,
+        };
         let mut jobs = Vec::new();
         if let Some(j) = t.get("jobs") {
             for (k, jt) in self.tables(&j)?.into_iter().enumerate() {
@@ -840,12 +921,17 @@ impl<'a> Checker<'a> {
                 if duration_us.is_none() && tasks > 0 && forever_job.is_none() {
                     *forever_job = Some(d_at.clone());
                 }
+                let priority = match jt.get("priority") {
+                    Some(p) => Some(self.integer(&p, i64::MIN)?),
+                    None => None,
+                };
                 jobs.push(JobSpec {
                     name: jname,
                     at_us: jat,
                     tasks,
                     resources,
                     duration_us,
+                    priority,
                 });
             }
         }
@@ -857,6 +943,7 @@ impl<'a> Checker<'a> {
             refuse_us,
             fit,
             partition_aware,
+            priority,
             jobs,
         })
     }

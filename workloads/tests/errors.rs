@@ -77,23 +77,23 @@ fn unknown_keys_everywhere() {
     );
     assert_eq!(
         err("[allocator]\npolicy = \"drf\"\nintervall = \"1s\"\n"),
-        "sc.toml:3:1: allocator.intervall: unknown key `intervall`; allowed here: policy, mode, interval, refuse, min_allocatable, offer_timeout, agent_order"
+        "sc.toml:3:1: allocator.intervall: unknown key `intervall`; allowed here: policy, mode, interval, refuse, min_allocatable, offer_timeout, agent_order, placement, when_blocked, tie_break, drf, random"
     );
     assert_eq!(
         err("[[roles]]\nname = \"r\"\nweigth = 2\n"),
-        "sc.toml:3:1: roles[0].weigth: unknown key `weigth`; allowed here: name, weight, guarantee, limit"
+        "sc.toml:3:1: roles[0].weigth: unknown key `weigth`; allowed here: name, weight, guarantee, limit, capacity, max_capacity, minimum_user_limit_percent"
     );
     assert_eq!(
         err("[[agents]]\nname = \"m\"\ncpu = 3\n"),
         "sc.toml:3:1: agents[0].cpu: unknown key `cpu`; allowed here: name, count, resources, reserved, attributes, at"
     );
     assert_eq!(
-        err(&with_base("priority = 1\n")),
-        "sc.toml:10:1: frameworks[0].priority: unknown key `priority`; allowed here: name, role, at, behavior, refuse, fit, partition_aware, jobs"
+        err(&with_base("prio = 1\n")),
+        "sc.toml:10:1: frameworks[0].prio: unknown key `prio`; allowed here: name, role, at, behavior, refuse, fit, partition_aware, priority, jobs"
     );
     assert_eq!(
         err(&with_base("[[frameworks.jobs]]\nresources = { cpus = 1 }\nduration = \"1s\"\ncount = 3\n")),
-        "sc.toml:13:1: frameworks[0].jobs[0].count: unknown key `count`; allowed here: name, at, tasks, resources, duration"
+        "sc.toml:13:1: frameworks[0].jobs[0].count: unknown key `count`; allowed here: name, at, tasks, resources, duration, priority"
     );
     assert_eq!(
         err(&with_base("[[events]]\nat = \"6s\"\naction = \"suppress\"\nframework = \"f\"\nrole = \"r\"\n")),
