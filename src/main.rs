@@ -13,7 +13,11 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod bench;
+mod check;
+mod compare;
 mod fidelity;
+mod plot_cmd;
+mod trace_cmd;
 use sim::engine::{self, RunOptions};
 use sim::record::RunRecord;
 use sim::resources::format_thousandths;
@@ -49,6 +53,14 @@ enum Command {
     /// Differential test against the real Mesos allocator (`replay`).
     Fidelity(FidelityArgs),
     /// Check scenario files without running them.
+    /// One scenario under several policies (modes, seeds): tables and plots.
+    Compare(compare::CompareArgs),
+    /// Plots (PNG and SVG) of an output directory, into DIR/plots/.
+    Plot(plot_cmd::PlotArgs),
+    /// Run scenarios and assert their `[[expect]]` entries (CI; JUnit XML).
+    Check(check::CheckArgs),
+    /// Read public cluster traces: `trace inspect PATH --format F`.
+    Trace(trace_cmd::TraceArgs),
     Validate {
         /// Scenario files (TOML).
         #[arg(required = true)]
@@ -76,6 +88,9 @@ struct RunArgs {
     /// No progress bar and no summary table.
     #[arg(long, short)]
     quiet: bool,
+    /// Also write the plots (PNG and SVG) into OUT/plots/.
+    #[arg(long)]
+    plots: bool,
 }
 
 #[derive(Subcommand)]
@@ -152,6 +167,10 @@ fn main() -> ExitCode {
         Some(Command::Validate { scenarios }) => cmd_validate(&scenarios),
         Some(Command::Fidelity(args)) => cmd_fidelity(args),
         Some(Command::Bench(b)) => cmd_bench(b),
+        Some(Command::Compare(args)) => compare::cmd_compare(args),
+        Some(Command::Plot(args)) => plot_cmd::cmd_plot(args),
+        Some(Command::Check(args)) => check::cmd_check(args),
+        Some(Command::Trace(args)) => trace_cmd::cmd_trace(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -180,11 +199,18 @@ fn load_options() -> (Vec<&'static str>,) {
 fn load(path: Option<&Path>) -> Result<Spec, Failure> {
     let (names,) = load_options();
     let opts = workloads::LoadOptions { policies: &names };
-    match path {
-        Some(p) => workloads::load_file(p, &opts),
-        None => workloads::parse_str(DEFAULT_SCENARIO, DEFAULT_LABEL, &opts),
+    let (mut spec, workload) = match path {
+        Some(p) => workloads::load_file_with_workload(p, &opts),
+        None => workloads::parse_str(DEFAULT_SCENARIO, DEFAULT_LABEL, &opts).map(|s| (s, None)),
     }
-    .map_err(|e| Failure::BadInput(e.to_string()))
+    .map_err(|e| Failure::BadInput(e.to_string()))?;
+    if let Some(w) = workload {
+        let (trace, topts) =
+            traces::from_workload(&w).map_err(|e| Failure::BadInput(e.to_string()))?;
+        traces::load_workload(&trace, &mut spec, &topts)
+            .map_err(|e| Failure::BadInput(e.to_string()))?;
+    }
+    Ok(spec)
 }
 
 /// The scenario's policy, if it exists and supports the scenario's mode.
@@ -275,6 +301,9 @@ fn cmd_run(args: RunArgs) -> Result<(), Failure> {
         b.finish_and_clear();
     }
     reports::write_run(&record, &out).map_err(|e| Failure::Failed(e.to_string()))?;
+    if args.plots {
+        plot_cmd::make(&out, args.quiet)?;
+    }
     if !args.quiet {
         print_summary(&record, &out, started.elapsed());
     }

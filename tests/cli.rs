@@ -238,7 +238,23 @@ fn policies_lists_every_policy_with_a_description() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names, vec!["drf", "random"]);
+    assert_eq!(
+        names,
+        vec![
+            "drf",
+            "random",
+            "asset",
+            "fifo",
+            "priority",
+            "bottleneck",
+            "drfh",
+            "hdrf",
+            "ceei",
+            "slots",
+            "capacity",
+            "tetris"
+        ]
+    );
 }
 
 #[test]

@@ -27,6 +27,9 @@ use sim::spec::TieBreak;
 
 const NONE: usize = usize::MAX;
 
+/// A share function: `(allocation, cluster total) -> share` (unweighted).
+pub type ShareFn = fn(&Res, &Res) -> f64;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Internal,
@@ -55,6 +58,10 @@ struct Node {
 
 /// Mesos's DRF sorter.
 pub struct DrfSorter {
+    /// The share of an allocation in the totals (before the weight):
+    /// [`dominant_share`] for DRF; other policies reuse the tree with
+    /// their own (asset fairness sums the shares).
+    share_fn: ShareFn,
     hierarchical: bool,
     /// Break equal shares by allocation count first (Mesos) or by name.
     by_count: bool,
@@ -77,6 +84,12 @@ impl DrfSorter {
     }
 
     pub fn with_config(config: &SorterConfig) -> DrfSorter {
+        Self::with_share(config, dominant_share)
+    }
+
+    /// The same tree, order and incremental repair with another share
+    /// function (the weight still divides it).
+    pub fn with_share(config: &SorterConfig, share_fn: ShareFn) -> DrfSorter {
         let level = config.level;
         let root = Node {
             name: String::new(),
@@ -91,6 +104,7 @@ impl DrfSorter {
             weight: std::cell::Cell::new(None),
         };
         DrfSorter {
+            share_fn,
             hierarchical: level == Level::Roles,
             by_count: config.tie_break == TieBreak::Allocations,
             nodes: vec![root],
@@ -114,7 +128,7 @@ impl DrfSorter {
     }
 
     fn calculate_share(&self, node: usize) -> f64 {
-        dominant_share(&self.nodes[node].allocation, &self.total) / self.weight(node)
+        (self.share_fn)(&self.nodes[node].allocation, &self.total) / self.weight(node)
     }
 
     /// Mesos's `compareDRF`: true if `a` sorts before `b`.

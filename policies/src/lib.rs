@@ -4,8 +4,19 @@
 //! to implementations. [`ALL`] lists them with a one-line description for
 //! `mesosim policies`.
 
+pub mod asset;
+pub mod bottleneck;
+pub mod capacity;
+pub mod ceei;
 pub mod drf;
+pub mod drfh;
+pub mod fifo;
+pub mod hdrf;
+pub mod keyed;
+pub mod priority;
 pub mod random;
+pub mod slots;
+pub mod tetris;
 
 use sim::rng::Rng;
 use sim::sorter::{Policy, Sorter, SorterConfig};
@@ -19,6 +30,46 @@ pub const ALL: &[(&str, &str)] = &[
     (
         "random",
         "Mesos's random sorter: a weighted random order of roles and frameworks on every sort",
+    ),
+    (
+        "asset",
+        "Asset fairness (DRF paper 5.1): max-min on the sum of resource shares, weighted",
+    ),
+    (
+        "fifo",
+        "First come first served across all frameworks, by submission time of the next task",
+    ),
+    (
+        "priority",
+        "Borg-style priority bands (higher first), DRF within a band; no preemption yet",
+    ),
+    (
+        "bottleneck",
+        "Bottleneck fairness: max-min on the common dominant resource, else DRF",
+    ),
+    (
+        "drfh",
+        "DRF for heterogeneous servers: global dominant shares, Best-Fit DRFH placement (tasks mode)",
+    ),
+    (
+        "hdrf",
+        "Hierarchical DRF (SoCC 2013): blocked nodes, rescaling to the least non-blocked share",
+    ),
+    (
+        "ceei",
+        "CEEI: Eisenberg-Gale fluid equilibrium targets, whole tasks to the furthest below",
+    ),
+    (
+        "slots",
+        "Hadoop Fair Scheduler: max-min on fixed slots, [allocator.slots] per_agent = N",
+    ),
+    (
+        "capacity",
+        "YARN Capacity Scheduler: queues by capacity/max_capacity, FIFO users with a user limit",
+    ),
+    (
+        "tetris",
+        "Tetris packing: alignment placement, shortest remaining work, fairness knob (tasks mode)",
     ),
 ];
 
@@ -49,6 +100,16 @@ pub fn build(name: &str) -> Result<Box<dyn Policy>, UnknownPolicy> {
     match name {
         "drf" => Ok(Box::new(Drf)),
         "random" => Ok(Box::new(Random)),
+        "asset" => Ok(Box::new(asset::Asset)),
+        "fifo" => Ok(Box::new(fifo::Fifo)),
+        "priority" => Ok(Box::new(priority::Priority)),
+        "bottleneck" => Ok(Box::new(bottleneck::Bottleneck)),
+        "drfh" => Ok(Box::new(drfh::Drfh)),
+        "hdrf" => Ok(Box::new(hdrf::Hdrf::default())),
+        "ceei" => Ok(Box::new(ceei::Ceei)),
+        "slots" => Ok(Box::new(slots::Slots::default())),
+        "capacity" => Ok(Box::new(capacity::Capacity)),
+        "tetris" => Ok(Box::new(tetris::Tetris)),
         other => Err(UnknownPolicy(other.to_string())),
     }
 }

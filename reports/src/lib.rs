@@ -2,12 +2,16 @@
 //!
 //! - [`summary`]: `summary.json` and the fairness figures in it.
 //! - [`metrics`]: fairness, efficiency and latency metrics (docs/metrics.md).
+//! - [`compare`]: `compare.csv` and `compare.md` over many runs.
+//! - [`plots`]: PNG and SVG plots of one run or a comparison.
 //! - [`tables`]: `tasks.csv`, `offers.csv`, `shares.csv`, `utilization.csv`.
 //! - [`write_run`]: all of them into a directory, atomically: files are
 //!   written into a temporary directory beside the target, which replaces
 //!   the target only once everything is written.
 
+pub mod compare;
 pub mod metrics;
+pub mod plots;
 pub mod summary;
 pub mod tables;
 

@@ -225,18 +225,29 @@ pub struct Job {
     pub priority: i64,
 }
 
-/// One task's live state.
+/// "Never" in the compact task times.
+const NEVER: Micros = Micros::MAX;
+
+/// One task's live state, kept compact (32 bytes) because a trace replay
+/// holds tens of millions: the submission time is its job's, the reserved
+/// part it holds lives in `Cluster::task_resv` (usually empty).
 pub struct Task {
     pub job: u32,
     pub agent: AgentIdx,
-    pub submit_us: Micros,
-    pub start_us: Option<Micros>,
-    pub end_us: Option<Micros>,
-    pub state: TaskState,
-    /// The reserved part of what the task holds (usually empty).
-    resv: Vec<(RoleIdx, Res)>,
-    /// Index in the agent's task list.
+    start_us: Micros,
+    end_us: Micros,
+    /// Index in the agent's task list while running.
     slot: u32,
+    pub state: TaskState,
+}
+
+impl Task {
+    pub fn start_us(&self) -> Option<Micros> {
+        (self.start_us != NEVER).then_some(self.start_us)
+    }
+    pub fn end_us(&self) -> Option<Micros> {
+        (self.end_us != NEVER).then_some(self.end_us)
+    }
 }
 
 struct Offer {
@@ -294,6 +305,8 @@ pub struct Cluster {
     frameworks: Vec<Framework>,
     pub jobs: Vec<Job>,
     pub tasks: Vec<Task>,
+    /// The reserved part held by running tasks that drew on reservations.
+    task_resv: BTreeMap<TaskId, Vec<(RoleIdx, Res)>>,
     offers: Vec<Offer>,
 
     /// All agents' totals (the pool shares divide by).
@@ -331,6 +344,8 @@ pub struct Cluster {
 
     scratch_roles: Vec<ClientId>,
     scratch_fws: Vec<ClientId>,
+    /// Bit set of agents that are active and have something available.
+    free: Vec<u64>,
     /// Per framework: the stamp of the last (agent, candidate) check that
     /// found it filtered.
     blocked: Vec<u32>,
@@ -383,6 +398,7 @@ impl Cluster {
             frameworks: Vec::new(),
             jobs: Vec::new(),
             tasks: Vec::new(),
+            task_resv: BTreeMap::new(),
             offers: Vec::new(),
             total: Res::ZERO,
             total_reserved: Res::ZERO,
@@ -402,6 +418,7 @@ impl Cluster {
             answered_upto: 0,
             scratch_roles: Vec::new(),
             scratch_fws: Vec::new(),
+            free: Vec::new(),
             blocked: vec![0; spec.frameworks.len()],
             stamp: 0,
         };
@@ -624,6 +641,7 @@ impl Cluster {
             filters: Vec::new(),
         });
         self.agent_by_name.insert(spec.name.clone(), id);
+        self.refresh_free(id);
         self.totals_changed = true;
         self.tasks_dirty = true;
         self.last_progress_us = now;
@@ -686,7 +704,8 @@ impl Cluster {
         for t in tasks {
             let task = &mut self.tasks[t as usize];
             task.state = TaskState::Lost;
-            task.end_us = Some(now);
+            task.end_us = now;
+            self.task_resv.remove(&t);
             let job = &self.jobs[task.job as usize];
             let res = job.resources;
             let fw = job.framework;
@@ -699,6 +718,7 @@ impl Cluster {
         let agent = &mut self.agents[a as usize];
         agent.active = false;
         let total = agent.total.clone();
+        self.refresh_free(a);
         let all = total.total();
         for (role, r) in &total.resv {
             let r = *r;
@@ -764,12 +784,10 @@ impl Cluster {
             self.tasks.push(Task {
                 job,
                 agent: NO_AGENT,
-                submit_us: now,
-                start_us: None,
-                end_us: None,
-                state: TaskState::Pending,
-                resv: Vec::new(),
+                start_us: NEVER,
+                end_us: NEVER,
                 slot: 0,
+                state: TaskState::Pending,
             });
         }
         if tasks > 0 {
@@ -799,7 +817,7 @@ impl Cluster {
         let res = job.resources;
         let mut part = Split {
             unres: res,
-            resv: task.resv.clone(),
+            resv: self.task_resv.remove(&t).unwrap_or_default(),
         };
         for (_, r) in &part.resv {
             part.unres.sub(r);
@@ -815,7 +833,7 @@ impl Cluster {
         }
         let task = &mut self.tasks[t as usize];
         task.state = TaskState::Finished;
-        task.end_us = Some(now);
+        task.end_us = now;
         self.running_finite -= 1;
         self.frameworks[fw as usize].running_tasks -= 1;
         self.total_task_alloc.sub(&res);
@@ -958,6 +976,7 @@ impl Cluster {
             }
             agent.usage_mut(fw).add(part);
         }
+        self.refresh_free(a);
         let unres = part.unres;
         self.for_role_and_ancestors(role, |x| x.unres_alloc_subtree.add(&unres));
         self.total_charged.add(&all);
@@ -999,6 +1018,7 @@ impl Cluster {
             }
             agent.usage_sub(fw, part);
         }
+        self.refresh_free(a);
         self.uncharge(fw, part);
     }
 
@@ -1086,17 +1106,31 @@ impl Cluster {
 
     /// Candidate agents of this pass, in join order, then shuffled when
     /// `agent_order = "shuffle"`.
+    ///
+    /// Only agents with something available are visited: Mesos visits every
+    /// candidate, but stops at once on an agent with nothing available, so
+    /// in join order the offers are the same; in shuffle order the visit
+    /// order of the agents that matter is still a uniform permutation. On a
+    /// busy cluster this makes a batch pass cost what is free, not what
+    /// exists.
     fn take_candidates(&mut self) -> Vec<AgentIdx> {
         let mut ids: Vec<AgentIdx> = if self.all_candidates {
-            (0..self.agents.len() as AgentIdx)
-                .filter(|&a| self.agents[a as usize].active)
-                .collect()
+            let mut v = Vec::new();
+            for (w, &word) in self.free.iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let b = bits.trailing_zeros() as usize;
+                    v.push((w * 64 + b) as AgentIdx);
+                    bits &= bits - 1;
+                }
+            }
+            v
         } else {
             let mut v: Vec<AgentIdx> = self
                 .candidates
                 .iter()
                 .copied()
-                .filter(|&a| self.agents[a as usize].active)
+                .filter(|&a| self.is_free(a))
                 .collect();
             v.sort_unstable();
             v.dedup();
@@ -1108,6 +1142,28 @@ impl Cluster {
             self.agent_rng.shuffle(&mut ids);
         }
         ids
+    }
+
+    fn is_free(&self, a: AgentIdx) -> bool {
+        let a = a as usize;
+        self.free
+            .get(a / 64)
+            .is_some_and(|w| w & (1u64 << (a % 64)) != 0)
+    }
+
+    /// Keeps the free-agent set in step with agent `a`'s availability.
+    fn refresh_free(&mut self, a: AgentIdx) {
+        let i = a as usize;
+        if self.free.len() <= i / 64 {
+            self.free.resize(i / 64 + 1, 0);
+        }
+        let agent = &self.agents[i];
+        let bit = 1u64 << (i % 64);
+        if agent.active && !agent.avail.is_empty() {
+            self.free[i / 64] |= bit;
+        } else {
+            self.free[i / 64] &= !bit;
+        }
     }
 
     pub fn has_candidates(&self) -> bool {
@@ -1176,6 +1232,9 @@ impl Cluster {
         // Stage 1: roles with unsatisfied guarantees.
         if any_guarantee {
             for &a in &agents {
+                if self.agents[a as usize].avail.is_empty() {
+                    continue;
+                }
                 self.role_sorter.sort(&mut role_order);
                 for &role in &role_order {
                     let Some(guarantee) = self.roles[role as usize].guarantee else {
@@ -1260,6 +1319,9 @@ impl Cluster {
 
         // Stage 2: every role in policy order.
         for &a in &agents {
+            if self.agents[a as usize].avail.is_empty() {
+                continue;
+            }
             self.role_sorter.sort(&mut role_order);
             for &role in &role_order {
                 if self.agents[a as usize].avail.is_empty() {
@@ -1468,10 +1530,12 @@ impl Cluster {
         self.agents[a as usize].tasks.push(t);
         let task = &mut self.tasks[t as usize];
         task.agent = a;
-        task.start_us = Some(now);
+        task.start_us = now;
         task.state = TaskState::Running;
-        task.resv = resv_taken;
         task.slot = slot;
+        if !resv_taken.is_empty() {
+            self.task_resv.insert(t, resv_taken);
+        }
         self.frameworks[fw as usize].running_tasks += 1;
         self.total_task_alloc.add(&res);
         self.mark_changed(fw);
@@ -1500,7 +1564,7 @@ impl Cluster {
         // Placement rules break ties by the lowest agent index (join
         // order); `agent_order` is an offers-mode setting.
         let order: Vec<AgentIdx> = (0..self.agents.len() as AgentIdx)
-            .filter(|&a| self.agents[a as usize].active)
+            .filter(|&a| self.is_free(a))
             .collect();
         let mut role_order = std::mem::take(&mut self.scratch_roles);
         let mut fw_order = std::mem::take(&mut self.scratch_fws);
@@ -1747,9 +1811,9 @@ impl Cluster {
             .map(|t| TaskRow {
                 job: t.job,
                 agent: t.agent,
-                submit_us: t.submit_us,
-                start_us: t.start_us,
-                end_us: t.end_us,
+                submit_us: self.jobs[t.job as usize].submit_us,
+                start_us: t.start_us(),
+                end_us: t.end_us(),
                 state: t.state,
             })
             .collect()

@@ -20,10 +20,9 @@ pub(crate) fn stream_error(file: &str, line: u64, e: &io::Error) -> TraceError {
             "the rest of the compressed stream".to_string(),
             "the end of the file (truncated gzip)".to_string(),
         ),
-        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => (
-            "valid gzip data".to_string(),
-            format!("corrupt data ({e})"),
-        ),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            ("valid gzip data".to_string(), format!("corrupt data ({e})"))
+        }
         _ => ("readable data".to_string(), format!("an I/O error ({e})")),
     };
     TraceError::Stream {
@@ -116,6 +115,7 @@ pub(crate) enum Header {
 
 /// The fixed description of one table.
 pub(crate) struct TableDef {
+    #[allow(dead_code)]
     pub name: &'static str,
     pub cols: &'static [&'static str],
     /// Fewer columns than this is a short row (older versions may have
@@ -151,7 +151,12 @@ fn found_text(b: &[u8]) -> String {
 }
 
 impl<'a> Row<'a> {
-    pub fn err(&self, col: usize, expected: impl Into<String>, found: impl Into<String>) -> TraceError {
+    pub fn err(
+        &self,
+        col: usize,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> TraceError {
         TraceError::Line {
             file: self.file.to_string(),
             line: self.line,
@@ -265,10 +270,17 @@ pub struct TableReader<R, T> {
     last_sorted: Option<i64>,
     rows: u64,
     failed: bool,
+    comments: BTreeMap<String, String>,
 }
 
 impl<R: BufRead, T> TableReader<R, T> {
-    pub(crate) fn new(r: R, file: &str, def: &'static TableDef, parse: ParseFn<T>, on_error: OnError) -> Self {
+    pub(crate) fn new(
+        r: R,
+        file: &str,
+        def: &'static TableDef,
+        parse: ParseFn<T>,
+        on_error: OnError,
+    ) -> Self {
         TableReader {
             lines: Lines::new(r, file),
             def,
@@ -280,6 +292,7 @@ impl<R: BufRead, T> TableReader<R, T> {
             last_sorted: None,
             rows: 0,
             failed: false,
+            comments: BTreeMap::new(),
         }
     }
 
@@ -288,15 +301,19 @@ impl<R: BufRead, T> TableReader<R, T> {
         &self.skipped
     }
 
+    /// `Key: value` pairs of `;` comment lines (SWF header), so far.
+    pub fn comments(&self) -> &BTreeMap<String, String> {
+        &self.comments
+    }
+
     /// Data rows read (header and blank lines excluded, skipped included).
     pub fn rows(&self) -> u64 {
         self.rows
     }
 
     /// Carries the time-order check over from the previous shard.
-    pub(crate) fn with_last_sorted(mut self, last: Option<i64>) -> Self {
+    pub(crate) fn set_last_sorted(&mut self, last: Option<i64>) {
         self.last_sorted = last;
-        self
     }
 
     pub(crate) fn last_sorted(&self) -> Option<i64> {
@@ -351,7 +368,10 @@ impl<R: BufRead, T> TableReader<R, T> {
                         file: self.lines.file.clone(),
                         line: self.lines.line,
                         column: col.to_string(),
-                        expected: format!("a header line naming the columns {}", self.def.cols.join(",")),
+                        expected: format!(
+                            "a header line naming the columns {}",
+                            self.def.cols.join(",")
+                        ),
                         found: found_text(&self.lines.buf),
                     })
                 }
@@ -372,10 +392,27 @@ impl<R: BufRead, T> TableReader<R, T> {
             // Blank lines (a trailing one, most often) carry nothing.
             return Ok(None);
         }
+        if self.def.sep == Sep::Whitespace && self.lines.buf.first() == Some(&b';') {
+            // SWF header comments: `; Key: value`.
+            let text = String::from_utf8_lossy(&self.lines.buf[1..]).into_owned();
+            if let Some((k, v)) = text.split_once(':') {
+                let k = k.trim();
+                if !k.is_empty() && !k.contains(' ') {
+                    self.comments
+                        .entry(k.to_string())
+                        .or_insert_with(|| v.trim().to_string());
+                }
+            }
+            return Ok(None);
+        }
         if first {
             if let Header::Line1(probe) = self.def.header {
                 let row = self.row();
-                if row.raw(probe).first().is_some_and(|c| c.is_ascii_alphabetic()) {
+                if row
+                    .raw(probe)
+                    .first()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                {
                     return Ok(None);
                 }
             }
@@ -399,7 +436,10 @@ impl<R: BufRead, T> TableReader<R, T> {
                 if t < last {
                     return Err(row.err(
                         c,
-                        format!("a value >= {last} (the table is sorted by {})", self.def.cols[c]),
+                        format!(
+                            "a value >= {last} (the table is sorted by {})",
+                            self.def.cols[c]
+                        ),
                         format!("{t}"),
                     ));
                 }
@@ -442,7 +482,11 @@ impl<R: BufRead, T> Iterator for TableReader<R, T> {
             match self.parse_line() {
                 Ok(Some(rec)) => return Some(Ok(rec)),
                 Ok(None) => continue,
-                Err(e) if e.is_line_error() && self.on_error == OnError::Skip && !(self.def.header == Header::Yes && self.lines.line == 1) => {
+                Err(e)
+                    if e.is_line_error()
+                        && self.on_error == OnError::Skip
+                        && !(self.def.header == Header::Yes && self.lines.line == 1) =>
+                {
                     *self.skipped.entry(e.reason()).or_insert(0) += 1;
                 }
                 Err(e) => {

@@ -9,9 +9,11 @@
 
 mod duration;
 mod error;
+mod expect;
 mod names;
 mod schema;
 mod validate;
+mod workload;
 
 use std::path::Path;
 
@@ -19,7 +21,9 @@ use sim::spec::Spec;
 
 pub use duration::{parse_duration, parse_duration_or_forever, DurationError};
 pub use error::ScenarioError;
+pub use expect::{load_expectations, parse_expectations, Expect};
 pub use names::{role_ancestors, validate_role};
+pub use workload::{OptionValue, WorkloadRef};
 
 /// What the loader needs to know from outside this crate.
 #[derive(Clone, Copy, Debug, Default)]
@@ -46,6 +50,49 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Spec, ScenarioError>
         )
     })?;
     parse_str(&text, &label, opts)
+}
+
+/// Like [`load_file`], and also returns the scenario's `[workload]` (a
+/// trace reference, its path resolved against the scenario's folder), for
+/// the caller to load with the `traces` crate. [`load_file`] and
+/// [`parse_str`] accept `[workload]` too but leave it out of the result.
+pub fn load_file_with_workload(
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<(Spec, Option<WorkloadRef>), ScenarioError> {
+    let label = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError::io(&label, e))?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    if std::str::from_utf8(&bytes).is_err() {
+        // load_file gives the precise message.
+        return load_file(path, opts).map(|s| (s, None));
+    }
+    let base = path.parent().unwrap_or(Path::new(""));
+    parse_str_with_workload(&text, &label, base, opts)
+}
+
+/// Like [`parse_str`], and also returns `[workload]`, its relative path
+/// resolved against `base_dir`.
+pub fn parse_str_with_workload(
+    text: &str,
+    file_label: &str,
+    base_dir: &Path,
+    opts: &LoadOptions,
+) -> Result<(Spec, Option<WorkloadRef>), ScenarioError> {
+    let root = schema::parse_document(text).map_err(|e| toml_error(text, file_label, &e))?;
+    let (spec, raw) =
+        validate::Checker::new(file_label, text, opts.policies).check_with_workload(&root)?;
+    let w = raw.map(|r| {
+        let p = std::path::PathBuf::from(&r.path);
+        WorkloadRef {
+            format: r.format,
+            path: if p.is_absolute() { p } else { base_dir.join(p) },
+            options: r.options,
+            file: file_label.to_string(),
+            line: r.line,
+        }
+    });
+    Ok((spec, w))
 }
 
 /// Validates scenario text; `file_label` names it in errors (and gives the

@@ -34,16 +34,23 @@ const TOP_KEYS: &[&str] = &[
     "agents",
     "frameworks",
     "events",
+    "expect", // read by `load_expectations` (expect.rs) for `mesosim check`
+    "workload",
 ];
+/// `[workload]`: a trace; its options are checked for type here and for
+/// meaning by the `traces` crate (which knows the formats).
+const WORKLOAD_KEYS: &[&str] = &[
+    "trace",
+    "on_error",
+    "frameworks",
+    "cpus_per_unit",
+    "mem_mib_per_unit",
+    "gpus_per_unit",
+];
+const WORKLOAD_RESERVED: &[&str] = &["synthetic"];
 /// Tables of later features: refused loudly so that nobody believes a
 /// fault or a trace was simulated when it was ignored.
-const TOP_RESERVED: &[&str] = &[
-    "workload",
-    "faults",
-    "master",
-    "isolation",
-    "oversubscription",
-];
+const TOP_RESERVED: &[&str] = &["faults", "master", "isolation", "oversubscription"];
 const ALLOCATOR_KEYS: &[&str] = &[
     "policy",
     "mode",
@@ -579,7 +586,60 @@ impl<'a> Checker<'a> {
 
     // ----- the scenario --------------------------------------------------
 
-    pub(crate) fn check(mut self, root: &Node) -> R<Spec> {
+    pub(crate) fn check(self, root: &Node) -> R<Spec> {
+        self.check_with_workload(root).map(|(spec, _)| spec)
+    }
+
+    /// `[workload]`, checked for shape: the trace's format and path, and
+    /// scalar options.
+    fn workload(&self, at: &At) -> R<crate::workload::RawWorkload> {
+        use crate::workload::OptionValue;
+        let t = self.table(at)?;
+        self.check_keys(&t, WORKLOAD_KEYS, WORKLOAD_RESERVED)?;
+        let line = at
+            .loc
+            .as_ref()
+            .map(|l| crate::error::line_col(self.text, l.start).0)
+            .unwrap_or(0);
+        let Some(tr) = t.get("trace") else {
+            return Err(self.err_at(
+                at,
+                "expected `trace = { format = \"...\", path = \"...\" }`",
+            ));
+        };
+        let tt = self.table(&tr)?;
+        self.check_keys(&tt, &["format", "path"], &[])?;
+        let get = |k: &str| -> R<String> {
+            match tt.get(k) {
+                Some(v) => Ok(self.string(&v)?.to_string()),
+                None => Err(self.err_at(&tr, format!("missing key `{k}`"))),
+            }
+        };
+        let format = get("format")?;
+        let path = get("path")?;
+        let mut options = BTreeMap::new();
+        for e in t.entries.iter().filter(|e| e.key != "trace") {
+            let v = t.get(&e.key).expect("entry exists");
+            let val = match &v.node.val {
+                Val::Str(s) => OptionValue::Str(s.clone()),
+                Val::Int(i) => OptionValue::Int(*i),
+                Val::Float(f) => OptionValue::Float(*f),
+                _ => return Err(self.expected(&v, "a string or a number")),
+            };
+            options.insert(e.key.clone(), val);
+        }
+        Ok(crate::workload::RawWorkload {
+            format,
+            path,
+            options,
+            line,
+        })
+    }
+
+    pub(crate) fn check_with_workload(
+        mut self,
+        root: &Node,
+    ) -> R<(Spec, Option<crate::workload::RawWorkload>)> {
         let root_at = At {
             node: root,
             path: String::new(),
@@ -660,8 +720,12 @@ impl<'a> Checker<'a> {
             }
         }
 
+        let workload = match top.get("workload") {
+            Some(at) => Some(self.workload(&at)?),
+            None => None,
+        };
         spec.resource_names = self.names;
-        Ok(spec)
+        Ok((spec, workload))
     }
 
     fn allocator(&mut self, at: &At) -> R<AllocatorSpec> {

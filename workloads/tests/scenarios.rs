@@ -6,8 +6,24 @@ use std::path::{Path, PathBuf};
 use sim::spec::{AgentOrder, Behavior, Mode};
 use workloads::{load_file, LoadOptions};
 
+/// Every policy name (workloads cannot depend on the policies crate; the
+/// CLI test `policies_lists_every_policy_with_a_description` keeps the two
+/// lists honest).
 const OPTS: LoadOptions = LoadOptions {
-    policies: &["drf", "random"],
+    policies: &[
+        "drf",
+        "random",
+        "asset",
+        "fifo",
+        "priority",
+        "bottleneck",
+        "drfh",
+        "hdrf",
+        "ceei",
+        "slots",
+        "capacity",
+        "tetris",
+    ],
 };
 
 fn dir() -> PathBuf {

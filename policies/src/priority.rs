@@ -1,0 +1,43 @@
+//! `priority`: Borg-style priority bands (Verma et al., EuroSys 2015).
+//!
+//! A client's band is the priority of its next pending task (the job's
+//! `priority`, else its framework's): higher bands are served first;
+//! within a band clients are in weighted DRF order (dominant share /
+//! weight, then allocation count, then name). Clients with nothing pending
+//! come after every band.
+//!
+//! Not implemented: preemption of lower bands. A sorter only orders; it
+//! cannot take resources back. See docs/policies.md for the core hook this
+//! needs.
+
+use sim::resources::{dominant_share, Res};
+use sim::rng::Rng;
+use sim::sorter::{ClientId, Policy, Sorter, SorterConfig};
+
+use crate::keyed::{Client, Key, KeyRule, KeyedSorter};
+
+pub struct PriorityRule;
+
+impl KeyRule for PriorityRule {
+    fn key(&self, _id: ClientId, c: &Client, total: &Res) -> Key {
+        let band = match &c.demand {
+            Some(d) => -(d.priority as f64),
+            None => f64::INFINITY,
+        };
+        [band, dominant_share(&c.alloc, total) / c.weight, 0.0]
+    }
+}
+
+pub struct Priority;
+
+impl Policy for Priority {
+    fn name(&self) -> &'static str {
+        "priority"
+    }
+    fn sorter(&self, config: &SorterConfig, _rng: Rng) -> Box<dyn Sorter> {
+        Box::new(KeyedSorter::new(config, PriorityRule))
+    }
+    fn wants_demand(&self) -> bool {
+        true
+    }
+}
