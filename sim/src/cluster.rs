@@ -357,12 +357,31 @@ impl Cluster {
     /// known up front (and registered or submitted later by the engine).
     pub fn new(spec: &Spec, policy: Box<dyn Policy>) -> Cluster {
         let policy_seed = spec.seed;
-        let params = spec
+        let mut params = spec
             .allocator
             .params
             .get(policy.name())
             .cloned()
             .unwrap_or_default();
+        // Queue settings written on [[roles]] reach sorters as parameters
+        // `capacity.ROLE`, `max_capacity.ROLE` and (the first role that
+        // sets it) `minimum_user_limit_percent`; `[allocator.POLICY]`
+        // entries of the same name win.
+        for r in &spec.roles {
+            for (key, v) in [
+                ("capacity", r.capacity),
+                ("max_capacity", r.max_capacity),
+            ] {
+                if let Some(v) = v {
+                    params.entry(format!("{key}.{}", r.name)).or_insert(v);
+                }
+            }
+            if let Some(v) = r.minimum_user_limit_percent {
+                params
+                    .entry("minimum_user_limit_percent".to_string())
+                    .or_insert(v);
+            }
+        }
         let role_config = SorterConfig {
             level: Level::Roles,
             tie_break: spec.allocator.tie_break,
