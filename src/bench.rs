@@ -137,6 +137,7 @@ pub fn allocator(
             refuse_us,
             fit: Fit::Skip,
             partition_aware: false,
+            suppress_when_idle: false,
             priority: 0,
             jobs: Vec::new(),
         });

@@ -41,6 +41,7 @@ fn tasks(policy: &str, cap: (i64, i64), demands: &[(i64, i64)]) -> Vec<u64> {
             refuse_us: 5_000_000,
             fit: sim::spec::Fit::Skip,
             partition_aware: false,
+            suppress_when_idle: false,
             priority: 0,
             jobs: vec![JobSpec {
                 name: "j".into(),

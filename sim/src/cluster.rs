@@ -165,6 +165,7 @@ struct Framework {
     registered_order: u32,
     /// Priority band (for priority policies).
     priority: i64,
+    suppress_when_idle: bool,
 }
 
 struct Agent {
@@ -470,6 +471,7 @@ impl Cluster {
                 outstanding: Vec::new(),
                 registered_order: 0,
                 priority: f.priority,
+                suppress_when_idle: f.suppress_when_idle,
             });
             c.changed_flag.push(false);
         }
@@ -767,6 +769,10 @@ impl Cluster {
         f.active = true;
         self.track_framework(fw);
         self.fw_sorter(fw).activate(fw);
+        let f = &self.frameworks[fw as usize];
+        if f.suppress_when_idle && f.pending_tasks == 0 && self.mode == Mode::Offers {
+            self.suppress(fw);
+        }
         self.tasks_dirty = true;
         self.last_progress_us = now;
         self.request(None);
@@ -818,6 +824,10 @@ impl Cluster {
             });
             f.pending_tasks += tasks;
             self.update_demand(fw);
+            let f = &self.frameworks[fw as usize];
+            if f.suppress_when_idle && f.suppressed && f.registered && self.mode == Mode::Offers {
+                self.revive(fw);
+            }
         }
         self.tasks_dirty = true;
         self.last_progress_us = now;
@@ -1479,6 +1489,10 @@ impl Cluster {
                 let a = self.offers[id as usize].agent;
                 let mut left = self.offers[id as usize].resources.clone();
                 let launched = self.launch_fitting(now, fw, a, &mut left);
+                let f = &self.frameworks[fw as usize];
+                if f.suppress_when_idle && f.pending_tasks == 0 && !f.suppressed {
+                    self.suppress(fw);
+                }
                 let o = &mut self.offers[id as usize];
                 o.tasks_launched = launched as u32;
                 o.outcome = if launched > 0 {

@@ -215,6 +215,10 @@ pub struct FrameworkSpec {
     pub partition_aware: bool,
     /// Priority band (higher is more important), for priority policies.
     pub priority: i64,
+    /// Greedy only: SUPPRESS when nothing is pending, REVIVE when work
+    /// arrives (what well-behaved Mesos frameworks do; trace replays turn
+    /// it on so that idle frameworks do not decline offers for hours).
+    pub suppress_when_idle: bool,
     pub jobs: Vec<JobSpec>,
 }
 

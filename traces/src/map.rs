@@ -715,6 +715,7 @@ impl Builder {
                 refuse_us: spec.allocator.refuse_us,
                 fit: Fit::Skip,
                 partition_aware: false,
+                suppress_when_idle: true,
                 priority: 0,
                 jobs,
             });

@@ -82,6 +82,7 @@ const FRAMEWORK_KEYS: &[&str] = &[
     "fit",
     "partition_aware",
     "priority",
+    "suppress_when_idle",
     "jobs",
 ];
 const JOB_KEYS: &[&str] = &["name", "at", "tasks", "resources", "duration", "priority"];
@@ -965,6 +966,10 @@ impl<'a> Checker<'a> {
             Some(p) => self.integer(&p, i64::MIN)?,
             None => 0,
         };
+        let suppress_when_idle = match t.get("suppress_when_idle") {
+            Some(p) => self.boolean(&p)?,
+            None => false,
+        };
         let mut jobs = Vec::new();
         if let Some(j) = t.get("jobs") {
             for (k, jt) in self.tables(&j)?.into_iter().enumerate() {
@@ -1008,6 +1013,7 @@ impl<'a> Checker<'a> {
             fit,
             partition_aware,
             priority,
+            suppress_when_idle,
             jobs,
         })
     }

@@ -89,7 +89,7 @@ fn unknown_keys_everywhere() {
     );
     assert_eq!(
         err(&with_base("prio = 1\n")),
-        "sc.toml:10:1: frameworks[0].prio: unknown key `prio`; allowed here: name, role, at, behavior, refuse, fit, partition_aware, priority, jobs"
+        "sc.toml:10:1: frameworks[0].prio: unknown key `prio`; allowed here: name, role, at, behavior, refuse, fit, partition_aware, priority, suppress_when_idle, jobs"
     );
     assert_eq!(
         err(&with_base("[[frameworks.jobs]]\nresources = { cpus = 1 }\nduration = \"1s\"\ncount = 3\n")),
