@@ -708,15 +708,14 @@ pub fn check_one(replay: &Path, work: &Path, g: &Gen) -> Result<Option<String>, 
     std::fs::write(&file, &toml).map_err(|e| e.to_string())?;
     // A panic in mesosim is a finding, not the end of the whole run.
     let dir = work.join("mesosim");
-    let ours = std::panic::catch_unwind(|| run_mesosim(&toml, &dir))
-        .map_err(|p| {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            format!("mesosim panicked: {msg}")
-        })??;
+    let ours = std::panic::catch_unwind(|| run_mesosim(&toml, &dir)).map_err(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        format!("mesosim panicked: {msg}")
+    })??;
     let mesos = run_replay(replay, &file, &work.join("mesos"))?;
     Ok(compare(&ours, &mesos))
 }

@@ -387,3 +387,55 @@ duration = "forever"
     assert_eq!(agent_of("best-fit"), "b");
     assert_eq!(agent_of("worst-fit"), "a");
 }
+
+#[test]
+fn reports_sample_keeps_the_last_state_of_each_period() {
+    // The replay README example changes g's allocation at 0 (4 tasks), 2.5 s
+    // (5), 10 s (1) and 12.5 s (0). With `[reports] sample = "10s"` the
+    // shares rows are the last state of each 10 s period: 2.5 s and 12.5 s.
+    let text = r#"
+end = "25s"
+[reports]
+sample = "10s"
+[allocator]
+agent_order = "joined"
+[[agents]]
+name = "m"
+count = 2
+resources = { cpus = 2, mem = 2048 }
+[[agents]]
+name = "late"
+at = "2500ms"
+resources = { cpus = 2, mem = 2048 }
+[[frameworks]]
+name = "g"
+role = "r1"
+[[frameworks.jobs]]
+name = "j1"
+tasks = 5
+resources = { cpus = 1, mem = 256 }
+duration = "10s"
+"#;
+    let full = run(&spec(&text.replace("[reports]\nsample = \"10s\"\n", "")));
+    let times: Vec<(u64, u64)> = full
+        .shares
+        .iter()
+        .map(|r| (r.time_us, r.running_tasks))
+        .collect();
+    assert_eq!(
+        times,
+        vec![(0, 4), (2_500_000, 5), (10_000_000, 1), (12_500_000, 0)]
+    );
+    let sampled = run(&spec(text));
+    let times: Vec<(u64, u64)> = sampled
+        .shares
+        .iter()
+        .map(|r| (r.time_us, r.running_tasks))
+        .collect();
+    assert_eq!(times, vec![(2_500_000, 5), (12_500_000, 0)]);
+    // The time-weighted mean share does not depend on sampling.
+    assert_eq!(
+        full.framework_stats[0].mean_dominant_share,
+        sampled.framework_stats[0].mean_dominant_share
+    );
+}

@@ -369,10 +369,7 @@ impl Cluster {
         // sets it) `minimum_user_limit_percent`; `[allocator.POLICY]`
         // entries of the same name win.
         for r in &spec.roles {
-            for (key, v) in [
-                ("capacity", r.capacity),
-                ("max_capacity", r.max_capacity),
-            ] {
+            for (key, v) in [("capacity", r.capacity), ("max_capacity", r.max_capacity)] {
                 if let Some(v) = v {
                     params.entry(format!("{key}.{}", r.name)).or_insert(v);
                 }

@@ -72,6 +72,9 @@ struct ShareTrack {
     since_us: Micros,
     integral: f64,
     last_row: Option<(Res, u64)>,
+    /// With `[reports] sample`: the row of the last change in the current
+    /// period, written when a later period starts or the run ends.
+    pending_row: Option<ShareRow>,
     peak_running: u64,
 }
 
@@ -121,6 +124,8 @@ pub fn run(
     let mut tracks = vec![ShareTrack::default(); nfw];
     let mut util_rows: Vec<UtilRow> = Vec::new();
     let mut share_rows: Vec<ShareRow> = Vec::new();
+    let sample = spec.sample_us;
+    let mut util_pending: Option<UtilRow> = None;
     let mut util_integral = vec![0.0f64; nres];
     let mut util_last = vec![0.0f64; nres];
     let mut util_since: Micros = 0;
@@ -227,13 +232,24 @@ pub fn run(
             tr.peak_running = tr.peak_running.max(running);
             if row && tr.last_row != Some((charge, running)) {
                 tr.last_row = Some((charge, running));
-                share_rows.push(ShareRow {
+                let r = ShareRow {
                     time_us: t,
                     framework: fw,
                     dominant_share: share,
                     allocation: charge,
                     running_tasks: running,
-                });
+                };
+                match sample {
+                    None => share_rows.push(r),
+                    Some(p) => {
+                        if let Some(old) = tr.pending_row.take() {
+                            if old.time_us / p != t / p {
+                                share_rows.push(old);
+                            }
+                        }
+                        tr.pending_row = Some(r);
+                    }
+                }
             }
         };
         if all {
@@ -258,11 +274,22 @@ pub fn run(
                 util_last[r] = fraction(alloc.0[r], total.0[r]);
             }
             util_since = t;
-            util_rows.push(UtilRow {
+            let r = UtilRow {
                 time_us: t,
                 total,
                 allocated: alloc,
-            });
+            };
+            match sample {
+                None => util_rows.push(r),
+                Some(p) => {
+                    if let Some(old) = util_pending.take() {
+                        if old.time_us / p != t / p {
+                            util_rows.push(old);
+                        }
+                    }
+                    util_pending = Some(r);
+                }
+            }
         }
         if check {
             if let Err(message) = cluster.check_invariants() {
@@ -279,6 +306,14 @@ pub fn run(
 
     let end_us = spec.end_us.unwrap_or(now);
     progress(end_us, spec.end_us);
+    // Sampled rows still pending are the last state of their period.
+    if sample.is_some() {
+        util_rows.extend(util_pending.take());
+        for tr in tracks.iter_mut() {
+            share_rows.extend(tr.pending_row.take());
+        }
+        share_rows.sort_by_key(|r| (r.time_us, r.framework));
+    }
 
     // Close the time-weighted means at `end_us`.
     let mean_of = |integral: f64, last: f64, since: Micros| -> f64 {

@@ -276,6 +276,10 @@ pub struct Spec {
     pub agents: Vec<AgentSpec>,
     pub frameworks: Vec<FrameworkSpec>,
     pub events: Vec<EventSpec>,
+    /// `[reports] sample`: at most one shares.csv row per framework and one
+    /// utilization.csv row set per this many µs (the last state of each
+    /// period); None: a row at every change.
+    pub sample_us: Option<Micros>,
 }
 
 impl Spec {
@@ -291,6 +295,7 @@ impl Spec {
             agents: Vec::new(),
             frameworks: Vec::new(),
             events: Vec::new(),
+            sample_us: None,
         }
     }
 

@@ -36,6 +36,7 @@ const TOP_KEYS: &[&str] = &[
     "events",
     "expect", // read by `load_expectations` (expect.rs) for `mesosim check`
     "workload",
+    "reports",
 ];
 /// `[workload]`: a trace; its options are checked for type here and for
 /// meaning by the `traces` crate (which knows the formats).
@@ -679,6 +680,17 @@ impl<'a> Checker<'a> {
         }
         if let Some(at) = top.get("end") {
             spec.end_us = Some(self.duration(&at)?);
+        }
+        if let Some(at) = top.get("reports") {
+            let t = self.table(&at)?;
+            self.check_keys(&t, &["sample"], &[])?;
+            if let Some(s) = t.get("sample") {
+                let us = self.duration(&s)?;
+                if us == 0 {
+                    return Err(self.err_at(&s, "must be greater than 0"));
+                }
+                spec.sample_us = Some(us);
+            }
         }
 
         let mut listed_roles: BTreeMap<String, String> = BTreeMap::new();
