@@ -92,16 +92,31 @@ fn instance() -> impl Strategy<Value = ((i64, i64), Vec<(i64, i64)>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // A fixed seed: the same 48 cases on every run and every machine (a
+    // test must not pass or fail by chance; widen `cases` to explore).
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6d65_736f_7369_6d),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn sharing_incentive((cap, ds) in instance()) {
-        // Each does at least as well as with 1/n of every resource.
+        // Each does at least as well as with 1/n of every resource, in
+        // dominant share, up to the largest task's dominant share: with
+        // whole tasks the last pick of progressive filling can overshoot by
+        // one task of whoever took it (e.g. <18, 18> with <4,1>, <2,1>,
+        // <1,1>: the <1,1> framework ends with 4 tasks, 4/18, where the
+        // static third gives 6/18; 4/18 + 4/18 >= 6/18).
         let n = tasks("drf", cap, &ds);
         let k = ds.len() as f64;
+        let dom = |d: (i64, i64)| (d.0 as f64 / cap.0 as f64).max(d.1 as f64 / cap.1 as f64);
+        let max_task = ds.iter().map(|&d| dom(d)).fold(0.0, f64::max);
         for (i, &d) in ds.iter().enumerate() {
-            let floor = fits((cap.0 as f64 / k, cap.1 as f64 / k), d).floor();
-            prop_assert!(n[i] as f64 + 1.0 >= floor, "{i}: {} < {floor}", n[i]);
+            let floor = fits((cap.0 as f64 / k, cap.1 as f64 / k), d).floor() * dom(d);
+            let got = n[i] as f64 * dom(d);
+            prop_assert!(got + max_task + 1e-9 >= floor, "{i}: {got} < {floor}");
         }
     }
 

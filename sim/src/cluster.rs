@@ -166,6 +166,8 @@ struct Framework {
     /// Priority band (for priority policies).
     priority: i64,
     suppress_when_idle: bool,
+    /// Cache of `Cluster::min_demand` (None: to recompute).
+    min_demand: Option<Res>,
 }
 
 struct Agent {
@@ -308,7 +310,12 @@ pub struct Cluster {
     pub tasks: Vec<Task>,
     /// The reserved part held by running tasks that drew on reservations.
     task_resv: BTreeMap<TaskId, Vec<(RoleIdx, Res)>>,
-    offers: Vec<Offer>,
+    /// Offers not yet final (made in this pass, or outstanding), by id.
+    live: BTreeMap<u64, Offer>,
+    /// Final offers' rows, when the run records them.
+    offer_rows: Vec<OfferRow>,
+    record_offers: bool,
+    next_offer: u64,
 
     /// All agents' totals (the pool shares divide by).
     total: Res,
@@ -341,7 +348,7 @@ pub struct Cluster {
     /// Running tasks with a finite duration.
     running_finite: u64,
     /// Offers before this index have been answered.
-    answered_upto: usize,
+    answered_upto: u64,
 
     scratch_roles: Vec<ClientId>,
     scratch_fws: Vec<ClientId>,
@@ -416,7 +423,10 @@ impl Cluster {
             jobs: Vec::new(),
             tasks: Vec::new(),
             task_resv: BTreeMap::new(),
-            offers: Vec::new(),
+            live: BTreeMap::new(),
+            offer_rows: Vec::new(),
+            record_offers: spec.record_offers,
+            next_offer: 0,
             total: Res::ZERO,
             total_reserved: Res::ZERO,
             total_charged: Res::ZERO,
@@ -469,6 +479,7 @@ impl Cluster {
                 registered_order: 0,
                 priority: f.priority,
                 suppress_when_idle: f.suppress_when_idle,
+                min_demand: None,
             });
             c.changed_flag.push(false);
         }
@@ -705,15 +716,18 @@ impl Cluster {
             self.uncharge(*fw, part);
         }
         // Offers on the agent are rescinded (their charge is gone above).
-        for o in 0..self.offers.len() {
-            let off = &self.offers[o];
-            if off.agent == a && off.outcome == Outcome::Outstanding {
-                let fw = off.framework;
-                self.offers[o].outcome = Outcome::Rescinded;
-                self.frameworks[fw as usize]
-                    .outstanding
-                    .retain(|&x| x != o as u64);
-            }
+        let on_agent: Vec<u64> = self
+            .live
+            .iter()
+            .filter(|(_, o)| o.agent == a && o.outcome == Outcome::Outstanding)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in on_agent {
+            let fw = self.live[&id].framework;
+            self.frameworks[fw as usize]
+                .outstanding
+                .retain(|&x| x != id);
+            self.finish_offer(id, Outcome::Rescinded);
         }
         // Running tasks become lost (no framework is partition aware here:
         // removal is an operator's act, and Mesos reports TASK_LOST to
@@ -820,6 +834,9 @@ impl Cluster {
                 remaining: tasks,
             });
             f.pending_tasks += tasks;
+            if let Some(m) = f.min_demand {
+                f.min_demand = Some(m.min(&resources));
+            }
             self.update_demand(fw);
             let f = &self.frameworks[fw as usize];
             if f.suppress_when_idle && f.suppressed && f.registered && self.mode == Mode::Offers {
@@ -918,11 +935,35 @@ impl Cluster {
         let f = &mut self.frameworks[fw as usize];
         f.active = false;
         let outstanding = std::mem::take(&mut f.outstanding);
-        for o in outstanding {
-            let off = &mut self.offers[o as usize];
-            off.outcome = Outcome::Rescinded;
+        for id in outstanding {
+            let off = &self.live[&id];
             let (a, part) = (off.agent, off.resources.clone());
+            self.finish_offer(id, Outcome::Rescinded);
             self.recover(fw, a, &part);
+        }
+    }
+
+    /// An offer reaches its outcome: it leaves the live set and, when the
+    /// run records offers, becomes a row.
+    fn finish_offer(&mut self, id: u64, outcome: Outcome) {
+        let Some(mut o) = self.live.remove(&id) else {
+            return;
+        };
+        o.outcome = outcome;
+        if self.record_offers {
+            self.offer_rows.push(Self::offer_row(id, &o));
+        }
+    }
+
+    fn offer_row(id: u64, o: &Offer) -> OfferRow {
+        OfferRow {
+            time_us: o.made_us,
+            offer_id: id,
+            framework: o.framework,
+            agent: o.agent,
+            resources: o.resources.total(),
+            outcome: o.outcome,
+            tasks_launched: o.tasks_launched,
         }
     }
 
@@ -941,12 +982,11 @@ impl Cluster {
 
     /// An offer's timeout fires: rescinded if still outstanding.
     pub fn offer_timeout(&mut self, offer: u64) {
-        let off = &self.offers[offer as usize];
-        if off.outcome != Outcome::Outstanding {
+        let Some(off) = self.live.get(&offer) else {
             return;
-        }
+        };
         let (fw, a, part) = (off.framework, off.agent, off.resources.clone());
-        self.offers[offer as usize].outcome = Outcome::Rescinded;
+        self.finish_offer(offer, Outcome::Rescinded);
         self.frameworks[fw as usize]
             .outstanding
             .retain(|&x| x != offer);
@@ -1210,9 +1250,9 @@ impl Cluster {
     /// were made.
     pub fn answer_offers(&mut self, now: Micros) {
         let first = self.answered_upto;
-        let last = self.offers.len();
+        let last = self.next_offer;
         for id in first..last {
-            self.answer_offer(now, id as u64);
+            self.answer_offer(now, id);
         }
         self.answered_upto = last;
     }
@@ -1433,14 +1473,18 @@ impl Cluster {
             })
         });
         for (fw, a, part) in made {
-            self.offers.push(Offer {
-                framework: fw,
-                agent: a,
-                made_us: now,
-                resources: part,
-                outcome: Outcome::Outstanding,
-                tasks_launched: 0,
-            });
+            self.live.insert(
+                self.next_offer,
+                Offer {
+                    framework: fw,
+                    agent: a,
+                    made_us: now,
+                    resources: part,
+                    outcome: Outcome::Outstanding,
+                    tasks_launched: 0,
+                },
+            );
+            self.next_offer += 1;
         }
         true
     }
@@ -1463,7 +1507,7 @@ impl Cluster {
 
     /// The framework model answers an offer.
     fn answer_offer(&mut self, now: Micros, id: u64) {
-        let fw = self.offers[id as usize].framework;
+        let fw = self.live[&id].framework;
         match self.frameworks[fw as usize].behavior {
             Behavior::Hold => {
                 self.frameworks[fw as usize].outstanding.push(id);
@@ -1475,28 +1519,28 @@ impl Cluster {
                 }
             }
             Behavior::Decline => {
-                let (a, part) = {
-                    let o = &mut self.offers[id as usize];
-                    o.outcome = Outcome::Declined;
-                    (o.agent, o.resources.clone())
-                };
+                let o = &self.live[&id];
+                let (a, part) = (o.agent, o.resources.clone());
+                self.finish_offer(id, Outcome::Declined);
                 self.decline(now, fw, a, &part);
             }
             Behavior::Greedy => {
-                let a = self.offers[id as usize].agent;
-                let mut left = self.offers[id as usize].resources.clone();
+                let a = self.live[&id].agent;
+                let mut left = self.live[&id].resources.clone();
                 let launched = self.launch_fitting(now, fw, a, &mut left);
                 let f = &self.frameworks[fw as usize];
                 if f.suppress_when_idle && f.pending_tasks == 0 && !f.suppressed {
                     self.suppress(fw);
                 }
-                let o = &mut self.offers[id as usize];
-                o.tasks_launched = launched as u32;
-                o.outcome = if launched > 0 {
+                if let Some(o) = self.live.get_mut(&id) {
+                    o.tasks_launched = launched as u32;
+                }
+                let outcome = if launched > 0 {
                     Outcome::Accepted
                 } else {
                     Outcome::Declined
                 };
+                self.finish_offer(id, outcome);
                 self.decline(now, fw, a, &left);
             }
         }
@@ -1508,10 +1552,23 @@ impl Cluster {
         let fit = self.frameworks[fw as usize].fit;
         let mut launched = 0u64;
         let mut gi = 0usize;
+        // No pending task fits in less than the componentwise minimum of
+        // the pending tasks: a quick way out for the leftovers of a busy
+        // cluster, where scanning every pending job would dominate a
+        // trace replay.
+        let floor = self.min_demand(fw);
         while gi < self.frameworks[fw as usize].pending.len() {
+            let left_total = left.total();
+            if !left_total.contains(&floor) {
+                break;
+            }
             let group = self.frameworks[fw as usize].pending[gi];
             let res = self.jobs[group.job as usize].resources;
-            let n = left.total().fits_times(&res).min(group.remaining);
+            let n = if left_total.contains(&res) {
+                left_total.fits_times(&res).min(group.remaining)
+            } else {
+                0
+            };
             for k in 0..n {
                 let t = group.next_task + k;
                 self.start_task(now, t, a, res, left);
@@ -1521,6 +1578,8 @@ impl Cluster {
             f.pending_tasks -= n;
             if n == group.remaining {
                 f.pending.remove(gi);
+                // The floor only rises when a job leaves; recompute later.
+                f.min_demand = None;
             } else {
                 let g = &mut f.pending[gi];
                 g.next_task += n;
@@ -1535,6 +1594,26 @@ impl Cluster {
             self.update_demand(fw);
         }
         launched
+    }
+
+    /// The componentwise minimum of the framework's pending task shapes
+    /// (all zero when nothing is pending), cached until a job leaves.
+    fn min_demand(&mut self, fw: FwIdx) -> Res {
+        if let Some(m) = self.frameworks[fw as usize].min_demand {
+            return m;
+        }
+        let f = &self.frameworks[fw as usize];
+        let mut m: Option<Res> = None;
+        for g in &f.pending {
+            let r = self.jobs[g.job as usize].resources;
+            m = Some(match m {
+                None => r,
+                Some(x) => x.min(&r),
+            });
+        }
+        let m = m.unwrap_or(Res::ZERO);
+        self.frameworks[fw as usize].min_demand = Some(m);
+        m
     }
 
     /// Starts task `t` on agent `a`, drawing its resources from `from`
@@ -1676,6 +1755,7 @@ impl Cluster {
             g.remaining -= 1;
             if g.remaining == 0 {
                 f.pending.remove(gi);
+                f.min_demand = None;
             }
             self.update_demand(fw);
             return Placed::Yes;
@@ -1819,20 +1899,14 @@ impl Cluster {
         self.agents.iter().map(|a| a.name.clone()).collect()
     }
 
+    /// Every recorded offer (outstanding ones included), by id.
     pub fn offer_rows(&self) -> Vec<OfferRow> {
-        self.offers
-            .iter()
-            .enumerate()
-            .map(|(i, o)| OfferRow {
-                time_us: o.made_us,
-                offer_id: i as u64,
-                framework: o.framework,
-                agent: o.agent,
-                resources: o.resources.total(),
-                outcome: o.outcome,
-                tasks_launched: o.tasks_launched,
-            })
-            .collect()
+        let mut rows = self.offer_rows.clone();
+        if self.record_offers {
+            rows.extend(self.live.iter().map(|(&id, o)| Self::offer_row(id, o)));
+        }
+        rows.sort_by_key(|r| r.offer_id);
+        rows
     }
 
     pub fn task_rows(&self) -> Vec<TaskRow> {
@@ -1902,7 +1976,7 @@ impl Cluster {
 
     /// Offers made so far.
     pub fn offer_count(&self) -> usize {
-        self.offers.len()
+        self.next_offer as usize
     }
 
     /// Outstanding offers' count (for tests).

@@ -280,6 +280,9 @@ pub struct Spec {
     /// utilization.csv row set per this many µs (the last state of each
     /// period); None: a row at every change.
     pub sample_us: Option<Micros>,
+    /// `[reports] offers`: keep a row per offer for offers.csv (a long
+    /// trace replay makes hundreds of millions; false keeps the header).
+    pub record_offers: bool,
 }
 
 impl Spec {
@@ -296,6 +299,7 @@ impl Spec {
             frameworks: Vec::new(),
             events: Vec::new(),
             sample_us: None,
+            record_offers: true,
         }
     }
 

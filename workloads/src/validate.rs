@@ -683,7 +683,10 @@ impl<'a> Checker<'a> {
         }
         if let Some(at) = top.get("reports") {
             let t = self.table(&at)?;
-            self.check_keys(&t, &["sample"], &[])?;
+            self.check_keys(&t, &["sample", "offers"], &[])?;
+            if let Some(o) = t.get("offers") {
+                spec.record_offers = self.boolean(&o)?;
+            }
             if let Some(s) = t.get("sample") {
                 let us = self.duration(&s)?;
                 if us == 0 {
