@@ -96,7 +96,7 @@ proptest! {
     // test must not pass or fail by chance; widen `cases` to explore).
     #![proptest_config(ProptestConfig {
         cases: 48,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6d65_736f_7369_6d),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_125),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
