@@ -107,6 +107,17 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A synthetic whole Google 2011 cell (stand-in) at fraction SCALE,
+    /// DRF in offers mode.
+    Cell {
+        #[arg(long, default_value_t = 0.01)]
+        scale: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// One JSON object on one line of stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Mesos's DeclineOffers (or SuppressOffers) allocator benchmark.
     Allocator {
         #[arg(long, default_value_t = 1000)]
@@ -483,6 +494,34 @@ fn cmd_bench(b: BenchCommand) -> Result<(), Failure> {
                 println!("hold model: {} pending, {} events", r.pending, r.events);
                 println!("  wall          {:.3} s", r.wall_s);
                 println!("  events/s      {:.2} M", r.events_per_s / 1e6);
+                println!("  peak RSS      {:.1} MiB", r.peak_rss_mib);
+            }
+            Ok(())
+        }
+        BenchCommand::Cell { scale, seed, json } => {
+            if !(scale > 0.0 && scale <= 4.0) {
+                return Err(Failure::BadInput(format!(
+                    "--scale {scale}: expected a fraction of a cell in (0, 4]"
+                )));
+            }
+            let r = bench::cell(scale, seed);
+            let events_per_s = r.events as f64 / r.wall_s;
+            if json {
+                println!(
+                    "{{\"bench\": \"cell\", \"scale\": {}, \"machines\": {}, \"frameworks\": {}, \"jobs\": {}, \"tasks\": {}, \"finished\": {}, \"events\": {}, \"wall_s\": {:.3}, \"events_per_s\": {:.0}, \"peak_rss_mib\": {:.1}}}",
+                    r.scale, r.machines, r.frameworks, r.jobs, r.tasks, r.finished, r.events, r.wall_s, events_per_s, r.peak_rss_mib
+                );
+            } else {
+                println!(
+                    "cell x{}: {} machines, {} frameworks, {} jobs, {} tasks ({} finished), 29 days",
+                    r.scale, r.machines, r.frameworks, r.jobs, r.tasks, r.finished
+                );
+                println!("  wall          {:.2} s", r.wall_s);
+                println!(
+                    "  events        {} ({:.2} M/s)",
+                    r.events,
+                    events_per_s / 1e6
+                );
                 println!("  peak RSS      {:.1} MiB", r.peak_rss_mib);
             }
             Ok(())

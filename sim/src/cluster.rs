@@ -168,6 +168,8 @@ struct Framework {
     suppress_when_idle: bool,
     /// Cache of `Cluster::min_demand` (None: to recompute).
     min_demand: Option<Res>,
+    /// Active in its role's sorter.
+    in_sort: bool,
 }
 
 struct Agent {
@@ -302,6 +304,8 @@ pub struct Cluster {
     place_rng: Rng,
     sorter_count: u64,
     registered_count: u32,
+    /// Frameworks active in their role's sorter.
+    in_sort_count: u32,
 
     agents: Vec<Agent>,
     agent_by_name: BTreeMap<String, AgentIdx>,
@@ -417,6 +421,7 @@ impl Cluster {
             place_rng: Rng::with_stream(policy_seed, Stream::Policy as u64 + 999),
             sorter_count: 0,
             registered_count: 0,
+            in_sort_count: 0,
             agents: Vec::new(),
             agent_by_name: BTreeMap::new(),
             frameworks: Vec::new(),
@@ -480,6 +485,7 @@ impl Cluster {
                 priority: f.priority,
                 suppress_when_idle: f.suppress_when_idle,
                 min_demand: None,
+                in_sort: false,
             });
             c.changed_flag.push(false);
         }
@@ -779,7 +785,7 @@ impl Cluster {
         f.registered = true;
         f.active = true;
         self.track_framework(fw);
-        self.fw_sorter(fw).activate(fw);
+        self.set_in_sort(fw, true);
         let f = &self.frameworks[fw as usize];
         if f.suppress_when_idle && f.pending_tasks == 0 && self.mode == Mode::Offers {
             self.suppress(fw);
@@ -908,7 +914,26 @@ impl Cluster {
             return;
         }
         self.frameworks[fw as usize].suppressed = true;
-        self.fw_sorter(fw).deactivate(fw);
+        self.set_in_sort(fw, false);
+    }
+
+    /// Puts the framework in or out of its role's sort, keeping count of
+    /// how many are in (a pass with none makes no offer and is skipped).
+    fn set_in_sort(&mut self, fw: FwIdx, on: bool) {
+        let f = &mut self.frameworks[fw as usize];
+        if f.in_sort != on {
+            f.in_sort = on;
+            if on {
+                self.in_sort_count += 1;
+            } else {
+                self.in_sort_count -= 1;
+            }
+        }
+        if on {
+            self.fw_sorter(fw).activate(fw);
+        } else {
+            self.fw_sorter(fw).deactivate(fw);
+        }
     }
 
     /// REVIVE: filters cleared, back in the sort, allocation on all agents.
@@ -919,7 +944,7 @@ impl Cluster {
         self.clear_filters(fw);
         let f = &mut self.frameworks[fw as usize];
         f.suppressed = false;
-        self.fw_sorter(fw).activate(fw);
+        self.set_in_sort(fw, true);
         self.tasks_dirty = true;
         self.request(None);
     }
@@ -930,7 +955,7 @@ impl Cluster {
         if !self.frameworks[fw as usize].registered {
             return;
         }
-        self.fw_sorter(fw).deactivate(fw);
+        self.set_in_sort(fw, false);
         self.clear_filters(fw);
         let f = &mut self.frameworks[fw as usize];
         f.active = false;
@@ -974,7 +999,7 @@ impl Cluster {
         }
         self.frameworks[fw as usize].active = true;
         if !self.frameworks[fw as usize].suppressed {
-            self.fw_sorter(fw).activate(fw);
+            self.set_in_sort(fw, true);
         }
         self.tasks_dirty = true;
         self.request(None);
@@ -1261,6 +1286,14 @@ impl Cluster {
     /// made and charged, not yet answered. Returns true if a pass ran.
     pub fn allocation_pass(&mut self, now: Micros) -> bool {
         if !self.has_candidates() {
+            return false;
+        }
+        if self.in_sort_count == 0 {
+            // No framework can be offered anything: the pass would visit
+            // every agent to make no offer (trace replays spend most ticks
+            // like this once their frameworks suppress).
+            self.candidates.clear();
+            self.all_candidates = false;
             return false;
         }
         let mut agents = self.take_candidates();
