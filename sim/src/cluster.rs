@@ -184,6 +184,14 @@ struct Agent {
     /// Offer filters set on this agent, by any framework. Kept per agent so
     /// that one pass over an agent checks every framework in O(1) each.
     filters: Vec<Filter>,
+    /// Bumped whenever what the agent has available or its filters change.
+    version: u64,
+    /// No filter on the agent changes state before this time.
+    filters_valid_until: Micros,
+    /// (version, sort version) of the last pass that found nothing to
+    /// offer here: while both are unchanged and no filter expires, a pass
+    /// would find nothing again, so it skips the agent.
+    idle: Option<(u64, u64)>,
 }
 
 impl Agent {
@@ -306,6 +314,8 @@ pub struct Cluster {
     registered_count: u32,
     /// Frameworks active in their role's sorter.
     in_sort_count: u32,
+    /// Bumped whenever a framework enters or leaves a sort.
+    sort_version: u64,
 
     agents: Vec<Agent>,
     agent_by_name: BTreeMap<String, AgentIdx>,
@@ -422,6 +432,7 @@ impl Cluster {
             sorter_count: 0,
             registered_count: 0,
             in_sort_count: 0,
+            sort_version: 0,
             agents: Vec::new(),
             agent_by_name: BTreeMap::new(),
             frameworks: Vec::new(),
@@ -574,6 +585,7 @@ impl Cluster {
             }
             self.roles[role as usize].sorter = Some(s);
         }
+        self.sort_version += 1;
         let name = self.frameworks[fw as usize].name.clone();
         let r = &mut self.roles[role as usize];
         r.framework_count += 1;
@@ -674,6 +686,9 @@ impl Cluster {
             usage: Vec::new(),
             tasks: Vec::new(),
             filters: Vec::new(),
+            version: 0,
+            filters_valid_until: Micros::MAX,
+            idle: None,
         });
         self.agent_by_name.insert(spec.name.clone(), id);
         self.refresh_free(id);
@@ -920,6 +935,7 @@ impl Cluster {
     /// Puts the framework in or out of its role's sort, keeping count of
     /// how many are in (a pass with none makes no offer and is skipped).
     fn set_in_sort(&mut self, fw: FwIdx, on: bool) {
+        self.sort_version += 1;
         let f = &mut self.frameworks[fw as usize];
         if f.in_sort != on {
             f.in_sort = on;
@@ -1131,7 +1147,13 @@ impl Cluster {
             expires_us: now.saturating_add(lifetime),
             blocks_at_end: lifetime == self.interval_us && now.is_multiple_of(self.interval_us),
         };
-        self.agents[a as usize].filters.push(filter);
+        let until = filter
+            .expires_us
+            .saturating_add(filter.blocks_at_end as u64);
+        let agent = &mut self.agents[a as usize];
+        agent.filters.push(filter);
+        agent.version += 1;
+        agent.filters_valid_until = agent.filters_valid_until.min(until);
         self.frameworks[fw as usize].filtered_agents.push(a);
     }
 
@@ -1141,9 +1163,9 @@ impl Cluster {
         agents.sort_unstable();
         agents.dedup();
         for a in agents {
-            self.agents[a as usize]
-                .filters
-                .retain(|f| f.framework != fw);
+            let agent = &mut self.agents[a as usize];
+            agent.filters.retain(|f| f.framework != fw);
+            agent.version += 1;
         }
     }
 
@@ -1164,6 +1186,12 @@ impl Cluster {
             return;
         }
         agent.filters.retain(|f| f.active(now));
+        agent.filters_valid_until = agent
+            .filters
+            .iter()
+            .map(|f| f.expires_us.saturating_add(f.blocks_at_end as u64))
+            .min()
+            .unwrap_or(Micros::MAX);
         for f in &agent.filters {
             if f.refused.contains(offer) {
                 self.blocked[f.framework as usize] = stamp;
@@ -1248,6 +1276,7 @@ impl Cluster {
         if self.free.len() <= i / 64 {
             self.free.resize(i / 64 + 1, 0);
         }
+        self.agents[i].version += 1;
         let agent = &self.agents[i];
         let bit = 1u64 << (i % 64);
         if agent.active && !agent.avail.is_empty() {
@@ -1417,12 +1446,56 @@ impl Cluster {
         }
 
         // Stage 2: every role in policy order.
+        let any_quota = self.roles.iter().any(|r| r.has_quota());
         for &a in &agents {
             if self.agents[a as usize].avail.is_empty() {
                 continue;
             }
-            self.role_sorter.sort(&mut role_order);
-            for &role in &role_order {
+            let ag = &self.agents[a as usize];
+            let key = (ag.version, self.sort_version);
+            if !any_quota && ag.idle == Some(key) && now < ag.filters_valid_until {
+                continue;
+            }
+            let made_before = made.len();
+            self.stage2_agent(
+                now,
+                a,
+                &mut role_order,
+                &mut fw_order,
+                &mut consumed,
+                &required,
+                &mut available,
+                &mut made,
+                &mut made_index,
+            );
+            if !any_quota && made.len() == made_before {
+                let v = self.agents[a as usize].version;
+                self.agents[a as usize].idle = Some((v, self.sort_version));
+            }
+        }
+        self.scratch_roles = role_order;
+        self.scratch_fws = fw_order;
+        self.finish_pass(now, made);
+        true
+    }
+
+    /// Stage 2 of one pass on one agent: every role in policy order.
+    #[allow(clippy::too_many_arguments)]
+    fn stage2_agent(
+        &mut self,
+        now: Micros,
+        a: AgentIdx,
+        role_order: &mut Vec<ClientId>,
+        fw_order: &mut Vec<ClientId>,
+        consumed: &mut [Res],
+        required: &Res,
+        available: &mut Res,
+        made: &mut Vec<(FwIdx, AgentIdx, Split)>,
+        made_index: &mut BTreeMap<(FwIdx, AgentIdx), usize>,
+    ) {
+        {
+            self.role_sorter.sort(role_order);
+            for &role in role_order.iter() {
                 if self.agents[a as usize].avail.is_empty() {
                     break;
                 }
@@ -1432,13 +1505,13 @@ impl Cluster {
                     .sorter
                     .as_mut()
                     .expect("role in the role sorter has a sorter")
-                    .sort(&mut fw_order);
+                    .sort(fw_order);
                 // What the role may be offered on this agent is the same for
                 // each of its frameworks until one of them takes it, so it is
                 // computed once per (agent, role) and again after an offer;
                 // each framework then costs one filter lookup.
                 let mut candidate: Option<(Split, Res)> = None;
-                for &fw in &fw_order {
+                for &fw in fw_order.iter() {
                     if candidate.is_none() {
                         let avail = self.available_for(a, role);
                         if avail.is_empty() {
@@ -1459,7 +1532,7 @@ impl Cluster {
                             additional = additional.shrink_to(&l.minus(&consumed[role as usize]));
                         }
                         if !required.is_empty() && !additional.is_empty() {
-                            additional = additional.min(&available.minus_clamped(&required));
+                            additional = additional.min(&available.minus_clamped(required));
                         }
                         to_offer.unres = additional;
                         if !self.allocatable(&to_offer.total()) {
@@ -1485,15 +1558,16 @@ impl Cluster {
                             consumed[top as usize].add(&additional);
                         }
                     }
-                    available = available.minus_clamped(&additional);
+                    *available = available.minus_clamped(&additional);
                     self.charge(fw, a, &to_offer);
-                    Self::merge_offer(&mut made, &mut made_index, fw, a, to_offer);
+                    Self::merge_offer(made, made_index, fw, a, to_offer);
                 }
             }
         }
-        self.scratch_roles = role_order;
-        self.scratch_fws = fw_order;
+    }
 
+    /// Orders a pass's offers and makes them live (not yet answered).
+    fn finish_pass(&mut self, now: Micros, mut made: Vec<(FwIdx, AgentIdx, Split)>) {
         // Frameworks answer at the time of the offer. The replay peer makes
         // and answers a pass's offers by agent (join order), then by
         // framework name; so does mesosim, so that a framework offered two
@@ -1519,7 +1593,6 @@ impl Cluster {
             );
             self.next_offer += 1;
         }
-        true
     }
 
     fn merge_offer(
