@@ -231,6 +231,24 @@ impl DrfSorter {
         self.nodes[node].children = children;
     }
 
+    /// Pre-order walk of the active leaves, stopping at the first that
+    /// `pred` accepts. Returns Err(()) to stop the walk.
+    fn find(&self, node: usize, pred: &mut dyn FnMut(ClientId) -> bool) -> Result<(), ClientId> {
+        for &c in &self.nodes[node].children {
+            match self.nodes[c].kind {
+                Kind::ActiveLeaf => {
+                    let id = self.nodes[c].client.expect("leaf has a client");
+                    if pred(id) {
+                        return Err(id);
+                    }
+                }
+                Kind::InactiveLeaf => return Ok(()),
+                Kind::Internal => self.find(c, pred)?,
+            }
+        }
+        Ok(())
+    }
+
     fn list(&self, node: usize, out: &mut Vec<ClientId>) {
         for &c in &self.nodes[node].children {
             match self.nodes[c].kind {
@@ -457,6 +475,14 @@ impl Sorter for DrfSorter {
         }
         out.clear();
         self.list(0, out);
+    }
+
+    fn first_where(&mut self, pred: &mut dyn FnMut(ClientId) -> bool) -> Option<Option<ClientId>> {
+        if self.dirty {
+            self.sort_tree(0);
+            self.dirty = false;
+        }
+        Some(self.find(0, pred).err())
     }
 }
 

@@ -53,7 +53,6 @@ impl RandomSorter {
             return self.weight_of(path);
         }
         let mut w = 1.0;
-        let mut prefix_end = 0usize;
         let parts: Vec<&str> = path.split('/').collect();
         for depth in 0..parts.len() {
             let node: String = parts[..=depth].join("/");
@@ -72,9 +71,7 @@ impl RandomSorter {
             }
             let sum: f64 = siblings.iter().map(|s| self.weight_of(s)).sum();
             w *= self.weight_of(&node) / sum;
-            prefix_end = depth;
         }
-        let _ = prefix_end;
         w
     }
 }

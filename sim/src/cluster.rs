@@ -1151,7 +1151,10 @@ impl Cluster {
             .expires_us
             .saturating_add(filter.blocks_at_end as u64);
         let agent = &mut self.agents[a as usize];
-        agent.filters.push(filter);
+        // Kept sorted by framework, so one framework's filters are found by
+        // binary search (`blocked_by`).
+        let pos = agent.filters.partition_point(|f| f.framework <= fw);
+        agent.filters.insert(pos, filter);
         agent.version += 1;
         agent.filters_valid_until = agent.filters_valid_until.min(until);
         self.frameworks[fw as usize].filtered_agents.push(a);
@@ -1171,10 +1174,7 @@ impl Cluster {
 
     /// Mesos's `isFiltered` (offer filters only) for one framework.
     fn is_filtered(&self, now: Micros, fw: FwIdx, a: AgentIdx, offer: &Split) -> bool {
-        self.agents[a as usize]
-            .filters
-            .iter()
-            .any(|f| f.framework == fw && f.active(now) && f.refused.contains(offer))
+        Self::blocked_by(&self.agents[a as usize], fw, now, offer)
     }
 
     /// Marks in `self.blocked` (with `stamp`) every framework that one of
@@ -1469,8 +1469,19 @@ impl Cluster {
                 &mut made_index,
             );
             if !any_quota && made.len() == made_before {
-                let v = self.agents[a as usize].version;
-                self.agents[a as usize].idle = Some((v, self.sort_version));
+                let agent = &mut self.agents[a as usize];
+                if now >= agent.filters_valid_until {
+                    // Expired filters do not block; drop them so that the
+                    // earliest change ahead is known.
+                    agent.filters.retain(|f| f.active(now));
+                    agent.filters_valid_until = agent
+                        .filters
+                        .iter()
+                        .map(|f| f.expires_us.saturating_add(f.blocks_at_end as u64))
+                        .min()
+                        .unwrap_or(Micros::MAX);
+                }
+                agent.idle = Some((agent.version, self.sort_version));
             }
         }
         self.scratch_roles = role_order;
@@ -1493,76 +1504,178 @@ impl Cluster {
         made: &mut Vec<(FwIdx, AgentIdx, Split)>,
         made_index: &mut BTreeMap<(FwIdx, AgentIdx), usize>,
     ) {
-        {
-            self.role_sorter.sort(role_order);
-            for &role in role_order.iter() {
-                if self.agents[a as usize].avail.is_empty() {
-                    break;
+        self.role_sorter.sort(role_order);
+        for &role in role_order.iter() {
+            if self.agents[a as usize].avail.is_empty() {
+                break;
+            }
+            // What the role may be offered here is the same for each of its
+            // frameworks until one of them takes it (Mesos recomputes it per
+            // framework; with one global min_allocatable the result is the
+            // same), so it is computed once, and again after an offer.
+            let Some(cand) = self.stage2_candidate(a, role, consumed, required, available) else {
+                continue;
+            };
+            // Sorters that keep their order between calls are walked only up
+            // to the first framework no filter blocks: a few steps per agent
+            // instead of listing every framework of the role.
+            let mut sorter = self.roles[role as usize]
+                .sorter
+                .take()
+                .expect("role in the role sorter has a sorter");
+            let mut visited: Vec<FwIdx> = Vec::new();
+            let walked = {
+                let agent = &self.agents[a as usize];
+                sorter.first_where(&mut |fw| {
+                    if Self::blocked_by(agent, fw, now, &cand.0) {
+                        visited.push(fw);
+                        false
+                    } else {
+                        true
+                    }
+                })
+            };
+            self.roles[role as usize].sorter = Some(sorter);
+            match walked {
+                Some(None) => {}
+                Some(Some(fw)) => {
+                    self.stage2_offer(fw, a, role, cand, consumed, available, made, made_index);
+                    // Rarely something is left for the role (a chopped
+                    // offer): the rest of the frameworks, in the order
+                    // Mesos took before this offer, are the current order
+                    // without those already visited and `fw` (an offer
+                    // moves only its taker).
+                    if self
+                        .stage2_candidate(a, role, consumed, required, available)
+                        .is_some()
+                    {
+                        self.roles[role as usize]
+                            .sorter
+                            .as_mut()
+                            .expect("sorter")
+                            .sort(fw_order);
+                        fw_order.retain(|x| *x != fw && !visited.contains(x));
+                        self.stage2_frameworks(
+                            now, a, role, fw_order, consumed, required, available, made, made_index,
+                        );
+                    }
                 }
-                let limit = self.roles[role as usize].limit;
-                let has_quota = self.roles[role as usize].has_quota();
-                self.roles[role as usize]
-                    .sorter
-                    .as_mut()
-                    .expect("role in the role sorter has a sorter")
-                    .sort(fw_order);
-                // What the role may be offered on this agent is the same for
-                // each of its frameworks until one of them takes it, so it is
-                // computed once per (agent, role) and again after an offer;
-                // each framework then costs one filter lookup.
-                let mut candidate: Option<(Split, Res)> = None;
-                for &fw in fw_order.iter() {
-                    if candidate.is_none() {
-                        let avail = self.available_for(a, role);
-                        if avail.is_empty() {
-                            break;
-                        }
-                        if !self.allocatable(&avail.total()) {
-                            // Mesos `continue`s to the next framework; with
-                            // one global min_allocatable every framework of
-                            // the role would fail the same way.
-                            break;
-                        }
-                        let mut to_offer = Split {
-                            unres: Res::ZERO,
-                            resv: avail.resv.clone(),
-                        };
-                        let mut additional = avail.unres;
-                        if let Some(l) = limit {
-                            additional = additional.shrink_to(&l.minus(&consumed[role as usize]));
-                        }
-                        if !required.is_empty() && !additional.is_empty() {
-                            additional = additional.min(&available.minus_clamped(required));
-                        }
-                        to_offer.unres = additional;
-                        if !self.allocatable(&to_offer.total()) {
-                            break;
-                        }
-                        self.stamp = self.stamp.wrapping_add(1);
-                        if self.stamp == 0 {
-                            self.blocked.iter_mut().for_each(|b| *b = 0);
-                            self.stamp = 1;
-                        }
-                        let stamp = self.stamp;
-                        self.mark_blocked(now, a, &to_offer, stamp);
-                        candidate = Some((to_offer, additional));
-                    }
-                    if self.blocked[fw as usize] == self.stamp {
-                        continue;
-                    }
-                    let (to_offer, additional) = candidate.take().expect("computed above");
-                    if has_quota {
-                        let top = self.roles[role as usize].top;
-                        consumed[role as usize].add(&additional);
-                        if top != role {
-                            consumed[top as usize].add(&additional);
-                        }
-                    }
-                    *available = available.minus_clamped(&additional);
-                    self.charge(fw, a, &to_offer);
-                    Self::merge_offer(made, made_index, fw, a, to_offer);
+                None => {
+                    self.roles[role as usize]
+                        .sorter
+                        .as_mut()
+                        .expect("sorter")
+                        .sort(fw_order);
+                    self.stage2_frameworks(
+                        now, a, role, fw_order, consumed, required, available, made, made_index,
+                    );
                 }
             }
+        }
+    }
+
+    /// Is `fw` kept from being offered `offer` on this agent by a filter?
+    fn blocked_by(agent: &Agent, fw: FwIdx, now: Micros, offer: &Split) -> bool {
+        let lo = agent.filters.partition_point(|f| f.framework < fw);
+        agent.filters[lo..]
+            .iter()
+            .take_while(|f| f.framework == fw)
+            .any(|f| f.active(now) && f.refused.contains(offer))
+    }
+
+    /// The candidate offer for `role` on agent `a` in stage 2 (what it may
+    /// get, chopped by its limit and the headroom), with its unreserved
+    /// part; None when nothing allocatable is there for the role.
+    fn stage2_candidate(
+        &self,
+        a: AgentIdx,
+        role: RoleIdx,
+        consumed: &[Res],
+        required: &Res,
+        available: &Res,
+    ) -> Option<(Split, Res)> {
+        let avail = self.available_for(a, role);
+        if avail.is_empty() || !self.allocatable(&avail.total()) {
+            return None;
+        }
+        let mut to_offer = Split {
+            unres: Res::ZERO,
+            resv: avail.resv.clone(),
+        };
+        let mut additional = avail.unres;
+        if let Some(l) = self.roles[role as usize].limit {
+            additional = additional.shrink_to(&l.minus(&consumed[role as usize]));
+        }
+        if !required.is_empty() && !additional.is_empty() {
+            additional = additional.min(&available.minus_clamped(required));
+        }
+        to_offer.unres = additional;
+        if !self.allocatable(&to_offer.total()) {
+            return None;
+        }
+        Some((to_offer, additional))
+    }
+
+    /// Makes the stage-2 offer `cand` to `fw` and books it.
+    #[allow(clippy::too_many_arguments)]
+    fn stage2_offer(
+        &mut self,
+        fw: FwIdx,
+        a: AgentIdx,
+        role: RoleIdx,
+        cand: (Split, Res),
+        consumed: &mut [Res],
+        available: &mut Res,
+        made: &mut Vec<(FwIdx, AgentIdx, Split)>,
+        made_index: &mut BTreeMap<(FwIdx, AgentIdx), usize>,
+    ) {
+        let (to_offer, additional) = cand;
+        if self.roles[role as usize].has_quota() {
+            let top = self.roles[role as usize].top;
+            consumed[role as usize].add(&additional);
+            if top != role {
+                consumed[top as usize].add(&additional);
+            }
+        }
+        *available = available.minus_clamped(&additional);
+        self.charge(fw, a, &to_offer);
+        Self::merge_offer(made, made_index, fw, a, to_offer);
+    }
+
+    /// Stage 2 over a listed order of one role's frameworks (Mesos's loop).
+    #[allow(clippy::too_many_arguments)]
+    fn stage2_frameworks(
+        &mut self,
+        now: Micros,
+        a: AgentIdx,
+        role: RoleIdx,
+        order: &[ClientId],
+        consumed: &mut [Res],
+        required: &Res,
+        available: &mut Res,
+        made: &mut Vec<(FwIdx, AgentIdx, Split)>,
+        made_index: &mut BTreeMap<(FwIdx, AgentIdx), usize>,
+    ) {
+        let mut candidate: Option<(Split, Res)> = None;
+        for &fw in order {
+            if candidate.is_none() {
+                let Some(c) = self.stage2_candidate(a, role, consumed, required, available) else {
+                    break;
+                };
+                self.stamp = self.stamp.wrapping_add(1);
+                if self.stamp == 0 {
+                    self.blocked.iter_mut().for_each(|b| *b = 0);
+                    self.stamp = 1;
+                }
+                let stamp = self.stamp;
+                self.mark_blocked(now, a, &c.0, stamp);
+                candidate = Some(c);
+            }
+            if self.blocked[fw as usize] == self.stamp {
+                continue;
+            }
+            let c = candidate.take().expect("computed above");
+            self.stage2_offer(fw, a, role, c, consumed, available, made, made_index);
         }
     }
 

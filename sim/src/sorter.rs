@@ -64,6 +64,13 @@ pub trait Sorter {
     /// sorter a role's demand is its framework whose head task was
     /// submitted first (pending counts summed).
     fn demand(&mut self, _client: ClientId, _demand: Option<&Demand>) {}
+    /// The first active client, in `sort` order, for which `pred` holds,
+    /// walking no further than needed. Only sorters whose order changes
+    /// solely through their own calls (no draws per sort) implement it;
+    /// the default says "not supported" and the allocator uses `sort`.
+    fn first_where(&mut self, _pred: &mut dyn FnMut(ClientId) -> bool) -> Option<Option<ClientId>> {
+        None
+    }
 }
 
 /// A client's pending work, as a policy may see it.
