@@ -439,3 +439,101 @@ duration = "10s"
         sampled.framework_stats[0].mean_dominant_share
     );
 }
+
+#[test]
+fn suppress_when_idle_stops_offers_until_work_arrives() {
+    // One 1-cpu task at 0 (lasting 2 s) and another job at 10 s. A greedy
+    // framework that suppresses when idle takes the offer at 0, suppresses
+    // (nothing pending), and is revived by the job at 10 s, which triggers
+    // an allocation then: offers at 0 and 10 s only. Without the flag it
+    // declines the leftovers and the freed agent every filter period.
+    let text = |flag: bool| {
+        format!(
+            r#"
+end = "12s"
+[allocator]
+agent_order = "joined"
+[[agents]]
+name = "m"
+resources = {{ cpus = 2, mem = 2048 }}
+[[frameworks]]
+name = "f"
+suppress_when_idle = {flag}
+[[frameworks.jobs]]
+resources = {{ cpus = 1, mem = 256 }}
+duration = "2s"
+[[frameworks.jobs]]
+at = "10s"
+resources = {{ cpus = 1, mem = 256 }}
+duration = "2s"
+"#
+        )
+    };
+    let quiet = run(&spec(&text(true)));
+    let times: Vec<(u64, Outcome)> = quiet
+        .offers
+        .iter()
+        .map(|o| (o.time_us, o.outcome))
+        .collect();
+    assert_eq!(
+        times,
+        vec![(0, Outcome::Accepted), (10_000_000, Outcome::Accepted)]
+    );
+    // Without the flag the idle framework declines the whole agent at 2 s
+    // (the 0 s filter refused only the leftover <1, 1792>, which does not
+    // contain <2, 2048>) and again at 7 s, each decline filtering it for
+    // 5 s: the job of 10 s waits for the filter to end at 12 s. With the
+    // flag, REVIVE clears the filters and allocates at once.
+    let chatty = run(&spec(&text(false)));
+    let times: Vec<u64> = chatty.offers.iter().map(|o| o.time_us).collect();
+    assert_eq!(times, vec![0, 2_000_000, 7_000_000, 12_000_000]);
+    let starts =
+        |r: &sim::record::RunRecord| r.tasks.iter().map(|t| t.start_us).collect::<Vec<_>>();
+    assert_eq!(starts(&quiet), vec![Some(0), Some(10_000_000)]);
+    assert_eq!(starts(&chatty), vec![Some(0), Some(12_000_000)]);
+}
+
+#[test]
+fn reports_offers_false_keeps_no_offer_rows_and_changes_nothing_else() {
+    let base = load(&scenario_path("decline-filters.toml"));
+    let mut quiet = base.clone();
+    quiet.record_offers = false;
+    let a = run(&base);
+    let b = run(&quiet);
+    assert!(!a.offers.is_empty());
+    assert!(b.offers.is_empty());
+    let rows = |r: &sim::record::RunRecord| {
+        r.tasks
+            .iter()
+            .map(|t| (t.agent, t.start_us, t.end_us, t.state))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&a), rows(&b));
+}
+
+#[test]
+fn offer_timeout_rescinds_held_offers() {
+    // A hold framework never answers; with offer_timeout = 3s the offer made
+    // at 0 is rescinded at 3 s. Timeouts are handled with the other events
+    // of that time, before its allocation pass, so the 3 s batch pass
+    // offers the agent again at once (a rescind installs no filter).
+    let s = spec(
+        r#"
+end = "5s"
+[allocator]
+agent_order = "joined"
+offer_timeout = "3s"
+[[agents]]
+name = "m"
+resources = { cpus = 1, mem = 1024 }
+[[frameworks]]
+name = "h"
+behavior = "hold"
+"#,
+    );
+    let rec = run(&s);
+    let rows: Vec<(u64, Outcome)> = rec.offers.iter().map(|o| (o.time_us, o.outcome)).collect();
+    assert_eq!(rows[0], (0, Outcome::Rescinded));
+    assert_eq!(rows[1], (3_000_000, Outcome::Outstanding));
+    assert_eq!(rows.len(), 2);
+}
