@@ -1152,7 +1152,27 @@ impl Cluster {
             .saturating_add(filter.blocks_at_end as u64);
         let agent = &mut self.agents[a as usize];
         // Kept sorted by framework, so one framework's filters are found by
-        // binary search (`blocked_by`).
+        // binary search (`blocked_by`); this framework's expired filters on
+        // the agent go now (Mesos's expiry timers drop them), so a long run
+        // does not pile them up.
+        let lo = agent.filters.partition_point(|f| f.framework < fw);
+        let hi = agent.filters.partition_point(|f| f.framework <= fw);
+        let expired = agent.filters[lo..hi]
+            .iter()
+            .filter(|f| !f.active(now))
+            .count();
+        if expired > 0 {
+            let mut i = lo;
+            let mut end = hi;
+            while i < end {
+                if agent.filters[i].active(now) {
+                    i += 1;
+                } else {
+                    agent.filters.remove(i);
+                    end -= 1;
+                }
+            }
+        }
         let pos = agent.filters.partition_point(|f| f.framework <= fw);
         agent.filters.insert(pos, filter);
         agent.version += 1;
