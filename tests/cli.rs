@@ -269,3 +269,74 @@ fn validate_accepts_the_examples_and_rejects_bad_files() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("b.toml:1:"));
 }
+
+#[test]
+fn bench_json_is_one_object_on_one_line() {
+    // DESIGN.md: a command with --json prints exactly one JSON object on
+    // one line of stdout. Tiny sizes: this checks the contract, not speed.
+    for (args, keys) in [
+        (
+            vec![
+                "bench",
+                "engine",
+                "--pending",
+                "100",
+                "--events",
+                "1000",
+                "--json",
+            ],
+            vec!["events", "wall_s", "events_per_s", "peak_rss_mib"],
+        ),
+        (
+            vec![
+                "bench",
+                "allocator",
+                "--agents",
+                "20",
+                "--frameworks",
+                "3",
+                "--json",
+            ],
+            vec![
+                "rounds",
+                "round_ms",
+                "mean_round_ms",
+                "max_round_ms",
+                "agents",
+                "frameworks",
+            ],
+        ),
+        (
+            vec!["bench", "cell", "--scale", "0.0002", "--json"],
+            vec!["wall_s", "peak_rss_mib", "events", "tasks", "events_per_s"],
+        ),
+    ] {
+        let o = mesosim(&args, &root());
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let out = String::from_utf8(o.stdout).expect("utf-8");
+        assert_eq!(out.lines().count(), 1, "{args:?}: {out}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        for k in keys {
+            assert!(v.get(k).is_some(), "{args:?}: no {k} in {out}");
+        }
+    }
+    // 20 agents x 3 frameworks: Mesos's DeclineOffers runs 2F = 6 rounds.
+    let o = mesosim(
+        &[
+            "bench",
+            "allocator",
+            "--agents",
+            "20",
+            "--frameworks",
+            "3",
+            "--json",
+        ],
+        &root(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["rounds"], 6);
+}
