@@ -2138,9 +2138,10 @@ impl Cluster {
         self.agents.iter().map(|a| a.name.clone()).collect()
     }
 
-    /// Every recorded offer (outstanding ones included), by id.
-    pub fn offer_rows(&self) -> Vec<OfferRow> {
-        let mut rows = self.offer_rows.clone();
+    /// Every recorded offer (outstanding ones included), by id; the rows
+    /// move out (a long run holds millions, no copy is made).
+    pub fn take_offer_rows(&mut self) -> Vec<OfferRow> {
+        let mut rows = std::mem::take(&mut self.offer_rows);
         if self.record_offers {
             rows.extend(self.live.iter().map(|(&id, o)| Self::offer_row(id, o)));
         }

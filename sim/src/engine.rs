@@ -360,7 +360,7 @@ pub fn run(
             .collect(),
         jobs,
         tasks,
-        offers: cluster.offer_rows(),
+        offers: cluster.take_offer_rows(),
         shares: share_rows,
         utilization: util_rows,
         framework_stats,
