@@ -73,6 +73,7 @@ fn allocation_pass(c: &mut Criterion) {
             partition_aware: false,
             priority: 0,
             suppress_when_idle: false,
+            failover_timeout_us: 0,
             jobs: Vec::new(),
         });
     }

@@ -138,6 +138,7 @@ pub fn allocator(
             fit: Fit::Skip,
             partition_aware: false,
             suppress_when_idle: false,
+            failover_timeout_us: 0,
             priority: 0,
             jobs: Vec::new(),
         });
@@ -275,6 +276,7 @@ pub fn cell_spec(scale: f64, seed: u64) -> Spec {
             partition_aware: false,
             priority: 0,
             suppress_when_idle: true,
+            failover_timeout_us: 0,
             jobs: Vec::new(),
         });
     }

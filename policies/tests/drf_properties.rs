@@ -42,6 +42,7 @@ fn tasks(policy: &str, cap: (i64, i64), demands: &[(i64, i64)]) -> Vec<u64> {
             fit: sim::spec::Fit::Skip,
             partition_aware: false,
             suppress_when_idle: false,
+            failover_timeout_us: 0,
             priority: 0,
             jobs: vec![JobSpec {
                 name: "j".into(),

@@ -30,6 +30,108 @@ struct Summary<'a> {
     /// measures usage.
     utilization_used: BTreeMap<&'a str, Option<f64>>,
     latency: Latency,
+    /// Fault and recovery counts (scenarios with faults only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    faults: Option<Faults>,
+    /// Master failovers (scenarios that can fail the master only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failover: Option<Failover>,
+}
+
+#[derive(Serialize)]
+struct Faults {
+    agent_crashes: u64,
+    agent_restarts: u64,
+    partitions: u64,
+    heals: u64,
+    agents_unreachable: u64,
+    agents_reregistered: u64,
+    agents_pruned: u64,
+    agents_drained: u64,
+    master_failures: u64,
+    frameworks_removed: u64,
+    offers_rescinded: u64,
+}
+
+/// Durations (`_us`) count from the failure of the leader.
+#[derive(Serialize)]
+struct Failover {
+    count: u64,
+    /// The longest election.
+    election_us: Option<u64>,
+    /// The longest time until 80% / all expected agents re-registered
+    /// (null if some failover never got there).
+    agents_80_us: Option<u64>,
+    agents_100_us: Option<u64>,
+    frameworks_resubscribed_us: Option<u64>,
+    tasks_lost: u64,
+    offers_rescinded: u64,
+    failovers: Vec<FailoverEntry>,
+}
+
+#[derive(Serialize)]
+struct FailoverEntry {
+    failed_at_us: u64,
+    election_us: Option<u64>,
+    expected_agents: u32,
+    reregistered_agents: u32,
+    agents_80_us: Option<u64>,
+    agents_100_us: Option<u64>,
+    expected_frameworks: u32,
+    frameworks_resubscribed_us: Option<u64>,
+    tasks_lost: u64,
+    offers_rescinded: u64,
+    allocator_paused: bool,
+    allocator_resumed_us: Option<u64>,
+}
+
+fn failover_section(r: &RunRecord) -> Option<Failover> {
+    if !r.master_faults && r.failovers.is_empty() {
+        return None;
+    }
+    let entries: Vec<FailoverEntry> = r
+        .failovers
+        .iter()
+        .map(|f| {
+            let since = |t: Option<u64>| t.map(|t| t - f.failed_us);
+            FailoverEntry {
+                failed_at_us: f.failed_us,
+                election_us: since(f.elected_us),
+                expected_agents: f.expected_agents,
+                reregistered_agents: f.reregistered_agents,
+                agents_80_us: since(f.agents_80_us),
+                agents_100_us: since(f.agents_100_us),
+                expected_frameworks: f.expected_frameworks,
+                frameworks_resubscribed_us: since(f.frameworks_resubscribed_us),
+                tasks_lost: f.tasks_lost,
+                offers_rescinded: f.offers_rescinded,
+                allocator_paused: f.allocator_paused,
+                allocator_resumed_us: since(f.allocator_resumed_us),
+            }
+        })
+        .collect();
+    // The worst over failovers; null as soon as one never got there.
+    let worst = |get: &dyn Fn(&FailoverEntry) -> Option<u64>| -> Option<u64> {
+        if entries.is_empty() {
+            return None;
+        }
+        entries
+            .iter()
+            .map(get)
+            .collect::<Option<Vec<u64>>>()?
+            .into_iter()
+            .max()
+    };
+    Some(Failover {
+        count: entries.len() as u64,
+        election_us: worst(&|e| e.election_us),
+        agents_80_us: worst(&|e| e.agents_80_us),
+        agents_100_us: worst(&|e| e.agents_100_us),
+        frameworks_resubscribed_us: worst(&|e| e.frameworks_resubscribed_us),
+        tasks_lost: entries.iter().map(|e| e.tasks_lost).sum(),
+        offers_rescinded: entries.iter().map(|e| e.offers_rescinded).sum(),
+        failovers: entries,
+    })
 }
 
 #[derive(Serialize)]
@@ -140,6 +242,20 @@ pub fn to_json_with(r: &RunRecord, m: &metrics::Metrics) -> String {
             .map(|n| (n.as_str(), None))
             .collect(),
         latency: m.latency.clone(),
+        faults: r.faults.as_ref().map(|c| Faults {
+            agent_crashes: c.agent_crashes,
+            agent_restarts: c.agent_restarts,
+            partitions: c.partitions,
+            heals: c.heals,
+            agents_unreachable: c.agents_unreachable,
+            agents_reregistered: c.agents_reregistered,
+            agents_pruned: c.agents_pruned,
+            agents_drained: c.agents_drained,
+            master_failures: c.master_failures,
+            frameworks_removed: c.frameworks_removed,
+            offers_rescinded: c.offers_rescinded,
+        }),
+        failover: failover_section(r),
     };
     serde_json::to_string_pretty(&s).expect("summary serialises")
 }

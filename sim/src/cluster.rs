@@ -18,12 +18,16 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+mod faults;
+use faults::{AgentLink, MasterView, RandomFaults, Registry};
+pub use faults::{FailoverRecord, FaultCounts, Timer};
+
 use crate::record::{OfferRow, Outcome, TaskRow, TaskState, NO_AGENT};
 use crate::resources::{Limits, Res, MAX_RES};
 use crate::rng::{Rng, Stream};
 use crate::sorter::{ClientId, Demand, Level, PlacementRule, Policy, Sorter, SorterConfig};
 use crate::spec::{
-    AgentOrder, AgentSpec, Behavior, Fit, Micros, Mode, Placement, Spec, WhenBlocked,
+    AgentOrder, AgentSpec, Behavior, Fit, MasterSpec, Micros, Mode, Placement, Spec, WhenBlocked,
 };
 
 pub type AgentIdx = u32;
@@ -170,6 +174,17 @@ struct Framework {
     min_demand: Option<Res>,
     /// Active in its role's sorter.
     in_sort: bool,
+    /// The scheduler has subscribed at least once (it re-subscribes after
+    /// a master failover).
+    subscribed_once: bool,
+    /// The scheduler's connection is down (`disconnect-framework`).
+    disconnected: bool,
+    /// Torn down by the master (failover timeout passed).
+    removed: bool,
+    /// Invalidates the framework's pending timers.
+    epoch: u32,
+    partition_aware: bool,
+    failover_timeout_us: Micros,
 }
 
 struct Agent {
@@ -192,6 +207,30 @@ struct Agent {
     /// offer here: while both are unchanged and no filter expires, a pass
     /// would find nothing again, so it skips the agent.
     idle: Option<(u64, u64)>,
+    /// Deactivated in the allocator (draining or drained): counted in the
+    /// totals, never offered.
+    deactivated: bool,
+    /// What the master knows of the agent.
+    view: MasterView,
+    /// What is true of the host and its network.
+    link: AgentLink,
+    /// Invalidates the agent's pending health and registration timers.
+    epoch: u32,
+    /// When the agent (re-)registered with the current leader: the phase
+    /// of the master's pings.
+    registered_us: Micros,
+    /// Since when the agent is trying to (re-)register (it lost its master
+    /// or saw a new one); attempts back off from here.
+    detect_us: Option<Micros>,
+    /// Tasks that ended on the host while the master could not hear of
+    /// it, with their end time: reported when the agent reconnects.
+    deferred: Vec<(TaskId, Micros)>,
+    /// Tasks that died with the host (crash) that the master has not yet
+    /// written off.
+    dead: Vec<TaskId>,
+    /// During a partition: the last moment a heal still reaches one of the
+    /// master's pings in time.
+    last_ping_in_time_us: Micros,
 }
 
 impl Agent {
@@ -240,6 +279,8 @@ pub struct Job {
 
 /// "Never" in the compact task times.
 const NEVER: Micros = Micros::MAX;
+/// `Task::slot` of a task that no longer runs on its host.
+const DEAD_SLOT: u32 = u32::MAX;
 
 /// One task's live state, kept compact (32 bytes) because a trace replay
 /// holds tens of millions: the submission time is its job's, the reserved
@@ -288,6 +329,8 @@ pub enum Effect {
     TaskEnds { task: TaskId, at_us: Micros },
     /// An offer made now times out then.
     OfferTimeout { offer: u64, at_us: Micros },
+    /// A master, agent or scheduler timer (faults and failover).
+    Timer { timer: Timer, at_us: Micros },
 }
 
 /// The cluster: master, allocator and framework models.
@@ -372,6 +415,31 @@ pub struct Cluster {
     /// found it filtered.
     blocked: Vec<u32>,
     stamp: u32,
+
+    // ----- faults and failover (see cluster/faults.rs) -----
+    master: MasterSpec,
+    /// A leading master exists (false from a master failure until the
+    /// next election).
+    leader_up: bool,
+    /// The allocator is paused after a failover with quota (Mesos's
+    /// `recover`).
+    paused: bool,
+    /// Agents the paused allocator waits for.
+    resume_at_agents: u32,
+    /// Bumped at every failure of the leading master.
+    term: u32,
+    registry: Registry,
+    /// Registration backoff draws.
+    fault_rng: Rng,
+    /// Scripted operator and framework calls made while no master leads,
+    /// applied at the next election.
+    waiting_actions: Vec<crate::spec::Action>,
+    pub failovers: Vec<FailoverRecord>,
+    pub fault_counts: FaultCounts,
+    /// Each agent's spec, by agent index (a rebooted host registers as a
+    /// new agent with the same spec).
+    agent_specs: Vec<AgentSpec>,
+    random: RandomFaults,
 }
 
 impl Cluster {
@@ -464,6 +532,18 @@ impl Cluster {
             free: Vec::new(),
             blocked: vec![0; spec.frameworks.len()],
             stamp: 0,
+            master: spec.master.clone(),
+            leader_up: true,
+            paused: false,
+            resume_at_agents: 0,
+            term: 0,
+            registry: Registry::default(),
+            fault_rng: Rng::new(spec.seed, Stream::Failover),
+            waiting_actions: Vec::new(),
+            failovers: Vec::new(),
+            fault_counts: FaultCounts::default(),
+            agent_specs: Vec::new(),
+            random: RandomFaults::new(spec.seed, &spec.faults),
         };
         for r in &spec.roles {
             let id = c.intern_role(&r.name);
@@ -474,6 +554,10 @@ impl Cluster {
             if r.weight != 1.0 {
                 c.role_sorter.update_weight(&r.name, r.weight);
             }
+            // Weights and quota given at startup are what the registry
+            // holds (Mesos's --weights flag and quota calls persist).
+            c.registry.set_weight(&r.name, r.weight);
+            c.registry.set_quota(&r.name, role.guarantee, role.limit);
         }
         for f in &spec.frameworks {
             let role = c.intern_role(&f.role);
@@ -497,6 +581,12 @@ impl Cluster {
                 suppress_when_idle: f.suppress_when_idle,
                 min_demand: None,
                 in_sort: false,
+                subscribed_once: false,
+                disconnected: false,
+                removed: false,
+                epoch: 0,
+                partition_aware: f.partition_aware,
+                failover_timeout_us: f.failover_timeout_us,
             });
             c.changed_flag.push(false);
         }
@@ -650,8 +740,18 @@ impl Cluster {
 
     // ----- inputs ------------------------------------------------------
 
-    /// An agent joins (or an `add-agent` event). Returns its index.
+    /// An agent joins (or an `add-agent` event). Returns its index. With no
+    /// leading master it waits and registers after the next election.
     pub fn add_agent(&mut self, now: Micros, spec: &AgentSpec) -> AgentIdx {
+        let id = self.new_agent_entry(spec);
+        if self.leader_up {
+            self.admit_agent(now, id);
+        }
+        id
+    }
+
+    /// A fresh agent record (not yet registered with any master).
+    fn new_agent_entry(&mut self, spec: &AgentSpec) -> AgentIdx {
         let id = self.agents.len() as AgentIdx;
         let mut total = Split {
             unres: spec.resources,
@@ -666,6 +766,92 @@ impl Cluster {
             });
         }
         total.resv.retain(|(_, r)| !r.is_empty());
+        self.agents.push(Agent {
+            name: spec.name.clone(),
+            avail: total.clone(),
+            total,
+            active: false,
+            usage: Vec::new(),
+            tasks: Vec::new(),
+            filters: Vec::new(),
+            version: 0,
+            filters_valid_until: Micros::MAX,
+            idle: None,
+            deactivated: false,
+            view: MasterView::Unknown,
+            link: AgentLink::Up,
+            epoch: 0,
+            registered_us: 0,
+            detect_us: None,
+            deferred: Vec::new(),
+            dead: Vec::new(),
+            last_ping_in_time_us: 0,
+        });
+        self.agent_specs.push(spec.clone());
+        self.agent_by_name.insert(spec.name.clone(), id);
+        id
+    }
+
+    /// The leading master admits a new agent: the registry records it and
+    /// the allocator adds it (Mesos's `addSlave`, which asks for an
+    /// allocation on that agent).
+    fn admit_agent(&mut self, now: Micros, id: AgentIdx) {
+        self.registry.admit(id);
+        let agent = &mut self.agents[id as usize];
+        agent.view = MasterView::Registered;
+        agent.registered_us = now;
+        agent.detect_us = None;
+        self.add_to_allocator(now, id);
+    }
+
+    /// Puts a known agent into the allocator: its totals join the pool,
+    /// what its running tasks hold is charged to their frameworks (those
+    /// subscribed; Mesos's `addSlave` with `used`), and an allocation on
+    /// it is asked for.
+    fn add_to_allocator(&mut self, now: Micros, id: AgentIdx) {
+        let a = id as usize;
+        // What the agent reports: its running tasks.
+        let mut usage: Vec<(FwIdx, Split)> = Vec::new();
+        let mut held = Split::default();
+        let mut came_back = Vec::new();
+        for &t in &self.agents[a].tasks {
+            let job = &self.jobs[self.tasks[t as usize].job as usize];
+            let part = self.task_split(t, job.resources);
+            held.add(&part);
+            match usage.iter_mut().find(|(f, _)| *f == job.framework) {
+                Some((_, u)) => u.add(&part),
+                None => usage.push((job.framework, part)),
+            }
+            self.total_task_alloc.add(&job.resources);
+            if self.tasks[t as usize].state != TaskState::Running {
+                came_back.push(t);
+            }
+        }
+        for t in came_back {
+            let fw = self.jobs[self.tasks[t as usize].job as usize].framework;
+            let task = &mut self.tasks[t as usize];
+            task.state = TaskState::Running;
+            task.end_us = NEVER;
+            self.frameworks[fw as usize].running_tasks += 1;
+            self.mark_changed(fw);
+        }
+        {
+            let agent = &mut self.agents[a];
+            let mut avail = agent.total.clone();
+            avail.unres.sub(&held.unres);
+            for (rr, r) in &held.resv {
+                if let Some((_, mine)) = avail.resv.iter_mut().find(|(x, _)| x == rr) {
+                    mine.sub(r);
+                }
+            }
+            agent.avail = avail;
+            agent.usage = usage.clone();
+            agent.active = true;
+            agent.filters.clear();
+            agent.filters_valid_until = Micros::MAX;
+            agent.idle = None;
+        }
+        let total = self.agents[a].total.clone();
         for (role, r) in total.resv.clone() {
             self.for_role_and_ancestors(role, |x| x.reserved_subtree.add(&r));
             self.total_reserved.add(&r);
@@ -678,26 +864,107 @@ impl Cluster {
                 s.add_total(&all);
             }
         }
-        self.agents.push(Agent {
-            name: spec.name.clone(),
-            avail: total.clone(),
-            total,
-            active: true,
-            usage: Vec::new(),
-            tasks: Vec::new(),
-            filters: Vec::new(),
-            version: 0,
-            filters_valid_until: Micros::MAX,
-            idle: None,
-        });
-        self.agent_by_name.insert(spec.name.clone(), id);
+        for (fw, part) in &usage {
+            if self.frameworks[*fw as usize].registered {
+                self.charge_books(*fw, part);
+            } else {
+                // Tasks of a framework that has not re-subscribed yet.
+                self.recover_framework(*fw);
+            }
+        }
         self.refresh_free(id);
         self.totals_changed = true;
         self.tasks_dirty = true;
         self.last_progress_us = now;
-        // Mesos's addSlave asks for an allocation on that agent.
         self.request(Some(id));
-        id
+    }
+
+    /// A task's resources split into the unreserved part and the
+    /// reservations it drew on.
+    fn task_split(&self, t: TaskId, res: Res) -> Split {
+        let mut part = Split {
+            unres: res,
+            resv: self.task_resv.get(&t).cloned().unwrap_or_default(),
+        };
+        for (_, r) in &part.resv {
+            part.unres.sub(r);
+        }
+        part
+    }
+
+    /// Takes an agent out of the allocator (Mesos's `removeSlave`, run
+    /// before anything else so that nothing on it is offered again): its
+    /// offers are rescinded, its charges leave the sorters, its totals
+    /// leave the pool and its filters go. The host's own state (tasks) is
+    /// untouched.
+    fn remove_from_allocator(&mut self, id: AgentIdx) {
+        let a = id as usize;
+        if !self.agents[a].active {
+            return;
+        }
+        let on_agent: Vec<u64> = self
+            .live
+            .iter()
+            .filter(|(_, o)| o.agent == id)
+            .map(|(&oid, _)| oid)
+            .collect();
+        for oid in on_agent {
+            let (fw, part) = {
+                let o = &self.live[&oid];
+                (o.framework, o.resources.clone())
+            };
+            self.frameworks[fw as usize]
+                .outstanding
+                .retain(|&x| x != oid);
+            self.finish_offer(oid, Outcome::Rescinded);
+            self.fault_counts.offers_rescinded += 1;
+            self.recover(fw, id, &part);
+        }
+        let usage = std::mem::take(&mut self.agents[a].usage);
+        for (fw, part) in &usage {
+            if self.frameworks[*fw as usize].registered {
+                self.uncharge(*fw, part);
+            }
+        }
+        // The tasks the master believed ran here leave the allocated total.
+        let believed: Vec<TaskId> = self.believed_tasks(id);
+        for t in believed {
+            if self.tasks[t as usize].state == TaskState::Running {
+                let res = self.jobs[self.tasks[t as usize].job as usize].resources;
+                self.total_task_alloc.sub(&res);
+            }
+        }
+        let agent = &mut self.agents[a];
+        agent.active = false;
+        agent.filters.clear();
+        agent.idle = None;
+        let total = agent.total.clone();
+        self.refresh_free(id);
+        let all = total.total();
+        for (role, r) in &total.resv {
+            let r = *r;
+            self.for_role_and_ancestors(*role, |x| x.reserved_subtree.sub(&r));
+            self.total_reserved.sub(&r);
+        }
+        self.total.sub(&all);
+        self.role_sorter.remove_total(&all);
+        for role in self.roles.iter_mut() {
+            if let Some(s) = role.sorter.as_mut() {
+                s.remove_total(&all);
+            }
+        }
+        self.totals_changed = true;
+    }
+
+    /// The tasks the master believes run on the agent: running on the
+    /// host, ended there unreported, or dead with a crashed host.
+    fn believed_tasks(&self, id: AgentIdx) -> Vec<TaskId> {
+        let agent = &self.agents[id as usize];
+        let mut v: Vec<TaskId> = agent.tasks.clone();
+        v.extend(agent.deferred.iter().map(|&(t, _)| t));
+        v.extend(agent.dead.iter().copied());
+        v.sort_unstable();
+        v
     }
 
     /// Adds an agent on which frameworks already hold resources (Mesos's
@@ -731,71 +998,89 @@ impl Cluster {
         if !self.agents[a as usize].active {
             return;
         }
-        // Untrack everything offered or allocated here from the sorters.
-        let usage = std::mem::take(&mut self.agents[a as usize].usage);
-        for (fw, part) in &usage {
-            self.uncharge(*fw, part);
-        }
-        // Offers on the agent are rescinded (their charge is gone above).
-        let on_agent: Vec<u64> = self
-            .live
-            .iter()
-            .filter(|(_, o)| o.agent == a && o.outcome == Outcome::Outstanding)
-            .map(|(&id, _)| id)
-            .collect();
-        for id in on_agent {
-            let fw = self.live[&id].framework;
-            self.frameworks[fw as usize]
-                .outstanding
-                .retain(|&x| x != id);
-            self.finish_offer(id, Outcome::Rescinded);
-        }
+        let rescinded = self.fault_counts.offers_rescinded;
+        self.remove_from_allocator(a);
+        self.fault_counts.offers_rescinded = rescinded;
         // Running tasks become lost (no framework is partition aware here:
         // removal is an operator's act, and Mesos reports TASK_LOST to
-        // non-partition-aware frameworks).
+        // non-partition-aware frameworks). The host is decommissioned, so
+        // they stop.
         let tasks = std::mem::take(&mut self.agents[a as usize].tasks);
         for t in tasks {
-            let task = &mut self.tasks[t as usize];
-            task.state = TaskState::Lost;
-            task.end_us = now;
-            self.task_resv.remove(&t);
-            let job = &self.jobs[task.job as usize];
-            let res = job.resources;
-            let fw = job.framework;
-            if job.duration_us.is_some() {
-                self.running_finite -= 1;
-            }
-            self.total_task_alloc.sub(&res);
-            self.frameworks[fw as usize].running_tasks -= 1;
+            self.stop_on_host(t);
+            self.write_off(now, t, TaskState::Lost);
         }
-        let agent = &mut self.agents[a as usize];
-        agent.active = false;
-        let total = agent.total.clone();
-        self.refresh_free(a);
-        let all = total.total();
-        for (role, r) in &total.resv {
-            let r = *r;
-            self.for_role_and_ancestors(*role, |x| x.reserved_subtree.sub(&r));
-            self.total_reserved.sub(&r);
+        for t in self.take_unreported(a) {
+            self.write_off(now, t, TaskState::Lost);
         }
-        self.total.sub(&all);
-        self.role_sorter.remove_total(&all);
-        for role in self.roles.iter_mut() {
-            if let Some(s) = role.sorter.as_mut() {
-                s.remove_total(&all);
-            }
-        }
-        self.agents[a as usize].filters.clear();
+        self.registry.remove(a);
+        self.agents[a as usize].view = MasterView::Removed;
+        self.agents[a as usize].epoch += 1;
         self.agent_by_name.remove(name);
-        self.totals_changed = true;
         self.last_progress_us = now;
+    }
+
+    /// The task stops running on its host (it leaves the host's list).
+    fn stop_on_host(&mut self, t: TaskId) {
+        let task = &mut self.tasks[t as usize];
+        task.slot = DEAD_SLOT;
+        let job = &self.jobs[task.job as usize];
+        if job.duration_us.is_some() {
+            self.running_finite -= 1;
+        }
+    }
+
+    /// Tasks of the agent that ended or died unreported (their list is
+    /// emptied).
+    fn take_unreported(&mut self, a: AgentIdx) -> Vec<TaskId> {
+        let agent = &mut self.agents[a as usize];
+        let mut v: Vec<TaskId> = agent.deferred.drain(..).map(|(t, _)| t).collect();
+        v.append(&mut agent.dead);
+        v.sort_unstable();
+        v
+    }
+
+    /// The master writes a task off with `state` (lost, unreachable,
+    /// gone, killed) at `now`: the framework's view. Resources are not
+    /// touched here.
+    fn write_off(&mut self, now: Micros, t: TaskId, state: TaskState) {
+        let task = &mut self.tasks[t as usize];
+        let was_running = task.state == TaskState::Running;
+        if !(was_running || matches!(task.state, TaskState::Lost | TaskState::Unreachable)) {
+            return;
+        }
+        task.state = state;
+        task.end_us = now;
+        if was_running {
+            let fw = self.jobs[task.job as usize].framework;
+            self.frameworks[fw as usize].running_tasks -= 1;
+            self.mark_changed(fw);
+        }
+        if let Some(f) = self.failovers.last_mut() {
+            if f.counts_losses(now) {
+                f.tasks_lost += 1;
+            }
+        }
+        self.task_resv_keep_or_drop(t);
+    }
+
+    /// A written-off task keeps its reservation record only while it may
+    /// come back (it still runs on a partitioned host).
+    fn task_resv_keep_or_drop(&mut self, t: TaskId) {
+        if self.tasks[t as usize].slot == DEAD_SLOT {
+            self.task_resv.remove(&t);
+        }
     }
 
     /// A framework subscribes.
     pub fn register_framework(&mut self, now: Micros, fw: FwIdx) {
         let f = &mut self.frameworks[fw as usize];
-        if f.registered {
+        if f.registered || f.subscribed_once {
             return;
+        }
+        f.subscribed_once = true;
+        if !self.leader_up {
+            return; // it subscribes when the next master is elected
         }
         f.registered = true;
         f.active = true;
@@ -868,14 +1153,46 @@ impl Cluster {
         self.last_progress_us = now;
     }
 
-    /// A task reaches its end time: finished, resources recovered (no
-    /// filter, no allocation: they wait for the next pass, MESOS-3078).
+    /// A task reaches its end time on its host: finished, resources
+    /// recovered (no filter, no allocation: they wait for the next pass,
+    /// MESOS-3078). If the master cannot hear the agent (partition, master
+    /// failover, agent written off), the status update waits on the agent
+    /// until it reconnects.
     pub fn task_ends(&mut self, now: Micros, t: TaskId) {
         let task = &self.tasks[t as usize];
-        if task.state != TaskState::Running {
-            return; // lost with its agent before
+        if task.slot == DEAD_SLOT
+            || !matches!(
+                task.state,
+                TaskState::Running | TaskState::Lost | TaskState::Unreachable
+            )
+        {
+            return; // not running on a host any more
         }
         let a = task.agent;
+        let slot = task.slot as usize;
+        {
+            let agent = &mut self.agents[a as usize];
+            agent.tasks.swap_remove(slot);
+            if slot < agent.tasks.len() {
+                let moved = agent.tasks[slot];
+                self.tasks[moved as usize].slot = slot as u32;
+            }
+        }
+        self.tasks[t as usize].slot = DEAD_SLOT;
+        self.running_finite -= 1;
+        if self.hears(a) && self.tasks[t as usize].state == TaskState::Running {
+            self.task_finished(now, t, now);
+        } else {
+            self.agents[a as usize].deferred.push((t, now));
+        }
+    }
+
+    /// The master learns that task `t` finished at `end_us` (now, or
+    /// earlier while it could not hear the agent).
+    fn task_finished(&mut self, now: Micros, t: TaskId, end_us: Micros) {
+        let task = &self.tasks[t as usize];
+        let a = task.agent;
+        let was_running = task.state == TaskState::Running;
         let job = &self.jobs[task.job as usize];
         let fw = job.framework;
         let res = job.resources;
@@ -886,27 +1203,23 @@ impl Cluster {
         for (_, r) in &part.resv {
             part.unres.sub(r);
         }
-        let slot = task.slot as usize;
-        {
-            let agent = &mut self.agents[a as usize];
-            agent.tasks.swap_remove(slot);
-            if slot < agent.tasks.len() {
-                let moved = agent.tasks[slot];
-                self.tasks[moved as usize].slot = slot as u32;
-            }
-        }
         let task = &mut self.tasks[t as usize];
         task.state = TaskState::Finished;
-        task.end_us = now;
-        self.running_finite -= 1;
-        self.frameworks[fw as usize].running_tasks -= 1;
-        self.total_task_alloc.sub(&res);
-        self.recover(fw, a, &part);
+        task.end_us = end_us;
+        if was_running {
+            self.frameworks[fw as usize].running_tasks -= 1;
+            self.mark_changed(fw);
+            if self.agents[a as usize].active {
+                self.total_task_alloc.sub(&res);
+                self.recover(fw, a, &part);
+            }
+        }
         self.tasks_dirty = true;
         self.last_progress_us = now;
     }
 
     pub fn set_weight(&mut self, role_name: &str, weight: f64) {
+        self.registry.set_weight(role_name, weight);
         let role = self.intern_role(role_name);
         self.roles[role as usize].weight = weight;
         self.role_sorter.update_weight(role_name, weight);
@@ -920,6 +1233,8 @@ impl Cluster {
         let r = &mut self.roles[role as usize];
         r.guarantee = guarantee.filter(|g| !g.is_empty());
         r.limit = limit.filter(|l| !l.is_none());
+        let (g, l) = (r.guarantee, r.limit);
+        self.registry.set_quota(role_name, g, l);
         self.tasks_dirty = true;
     }
 
@@ -1070,9 +1385,6 @@ impl Cluster {
     /// Charges `part` on agent `a` to `fw` (Mesos's
     /// `trackAllocatedResources` and `decreaseAvailable`).
     fn charge(&mut self, fw: FwIdx, a: AgentIdx, part: &Split) {
-        let all = part.total();
-        let resv = part.resv_total();
-        let role = self.frameworks[fw as usize].role;
         {
             let agent = &mut self.agents[a as usize];
             agent.avail.unres.sub(&part.unres);
@@ -1084,6 +1396,14 @@ impl Cluster {
             agent.usage_mut(fw).add(part);
         }
         self.refresh_free(a);
+        self.charge_books(fw, part);
+    }
+
+    /// The allocator's side of a charge: role and sorter books.
+    fn charge_books(&mut self, fw: FwIdx, part: &Split) {
+        let all = part.total();
+        let resv = part.resv_total();
+        let role = self.frameworks[fw as usize].role;
         let unres = part.unres;
         self.for_role_and_ancestors(role, |x| x.unres_alloc_subtree.add(&unres));
         self.total_charged.add(&all);
@@ -1299,7 +1619,7 @@ impl Cluster {
         self.agents[i].version += 1;
         let agent = &self.agents[i];
         let bit = 1u64 << (i % 64);
-        if agent.active && !agent.avail.is_empty() {
+        if agent.active && !agent.deactivated && !agent.avail.is_empty() {
             self.free[i / 64] |= bit;
         } else {
             self.free[i / 64] &= !bit;
@@ -1335,6 +1655,13 @@ impl Cluster {
     /// made and charged, not yet answered. Returns true if a pass ran.
     pub fn allocation_pass(&mut self, now: Micros) -> bool {
         if !self.has_candidates() {
+            return false;
+        }
+        if !self.allocating() {
+            // No leader, or paused for recovery: nothing is offered; the
+            // batch pass after it resumes visits every agent.
+            self.candidates.clear();
+            self.all_candidates = false;
             return false;
         }
         if self.in_sort_count == 0 {
@@ -1905,7 +2232,7 @@ impl Cluster {
     /// "stop"` the round ends at the first framework in order whose next
     /// task fits nowhere (the paper's Algorithm 1). Returns tasks placed.
     pub fn schedule_tasks(&mut self, now: Micros) -> u64 {
-        if !self.tasks_dirty {
+        if !self.tasks_dirty || !self.allocating() {
             return 0;
         }
         self.tasks_dirty = false;
@@ -2181,12 +2508,14 @@ impl Cluster {
                 ));
             }
             let mut sum = agent.avail.clone();
-            for (_, u) in &agent.usage {
+            for (fw, u) in &agent.usage {
                 if !u.unres.non_negative() {
                     return Err(format!("agent {}: negative usage {:?}", agent.name, u));
                 }
                 sum.add(u);
-                charged_sum.add(&u.total());
+                if self.frameworks[*fw as usize].registered {
+                    charged_sum.add(&u.total());
+                }
             }
             if sum.total() != agent.total.total() || sum.unres != agent.total.unres {
                 return Err(format!(

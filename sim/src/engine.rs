@@ -7,14 +7,14 @@
 //! happen (each kind in file order), then one coalesced allocation pass
 //! (every agent on a batch tick), then frameworks answer its offers.
 
-use crate::cluster::{Cluster, Effect, FwIdx, TaskId};
+use crate::cluster::{Cluster, Effect, FwIdx, TaskId, Timer};
 use crate::queue::EventQueue;
 use crate::record::{
     FrameworkInfo, FrameworkStats, JobInfo, RunRecord, ShareRow, TaskState, UtilRow,
 };
 use crate::resources::{dominant_share, to_mesos_f64, Res, MAX_RES};
 use crate::sorter::Policy;
-use crate::spec::{Action, Micros, Mode, Spec};
+use crate::spec::{Micros, Mode, Spec};
 
 /// Event kinds; the discriminant is the within-time order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +25,8 @@ enum Class {
     JobSubmit = 3,
     Scripted = 4,
     OfferTimeout = 5,
+    /// Master, agent and scheduler timers (faults and failover).
+    Timer = 6,
 }
 
 /// A queued event (closed set).
@@ -36,6 +38,7 @@ enum Ev {
     JobSubmit { framework: FwIdx, job: usize },
     Scripted(usize),
     OfferTimeout(u64),
+    Timer(Timer),
 }
 
 /// Knobs of a run that are not part of the scenario.
@@ -116,6 +119,11 @@ pub fn run(
     for (i, e) in spec.events.iter().enumerate() {
         queue.push(e.at_us, Class::Scripted as u8, Ev::Scripted(i));
     }
+    // Random faults never keep a run alive: `background` counts those
+    // queued, so that "nothing queued" means nothing but them.
+    let mut background: usize = 0;
+    cluster.start_random_faults(&spec.agents);
+    schedule_effects(&mut cluster, &mut queue, &mut background);
 
     let mode = spec.allocator.mode;
     let interval = spec.allocator.interval_us;
@@ -148,7 +156,7 @@ pub fn run(
             // "When all work is done": nothing queued, nothing running that
             // will end; pending work that cannot start (only ticks could
             // change anything) is given one filter lifetime to find room.
-            let drained = qt.is_none() && !cluster.running_finite_tasks();
+            let drained = queue.len() == background && !cluster.running_finite_tasks();
             if drained
                 && (cluster.pending_tasks() == 0
                     || mode == Mode::Tasks
@@ -188,8 +196,14 @@ pub fn run(
                         j.priority,
                     );
                 }
-                Ev::Scripted(i) => apply_action(&mut cluster, t, &spec.events[i].action),
+                Ev::Scripted(i) => cluster.apply(t, &spec.events[i].action),
                 Ev::OfferTimeout(o) => cluster.offer_timeout(o),
+                Ev::Timer(timer) => {
+                    if timer.is_background() {
+                        background -= 1;
+                    }
+                    cluster.fire(t, timer);
+                }
             }
         }
         match mode {
@@ -206,16 +220,7 @@ pub fn run(
                 cluster.schedule_tasks(t);
             }
         }
-        for eff in cluster.effects.drain(..) {
-            match eff {
-                Effect::TaskEnds { task, at_us } => {
-                    queue.push(at_us, Class::TaskEnd as u8, Ev::TaskEnd(task))
-                }
-                Effect::OfferTimeout { offer, at_us } => {
-                    queue.push(at_us, Class::OfferTimeout as u8, Ev::OfferTimeout(offer))
-                }
-            }
-        }
+        schedule_effects(&mut cluster, &mut queue, &mut background);
 
         // Record shares and utilisation as they stand after this time.
         cluster.take_changed(&mut changed);
@@ -365,6 +370,13 @@ pub fn run(
         utilization: util_rows,
         framework_stats,
         mean_utilization,
+        failovers: std::mem::take(&mut cluster.failovers),
+        faults: has_faults(spec).then(|| cluster.fault_counts.clone()),
+        master_faults: spec.faults.master_mtbf_us.is_some()
+            || spec
+                .events
+                .iter()
+                .any(|e| matches!(e.action, crate::spec::Action::FailMaster)),
     })
 }
 
@@ -438,23 +450,38 @@ fn framework_stats(
     stats
 }
 
-fn apply_action(cluster: &mut Cluster, now: Micros, action: &Action) {
-    match action {
-        Action::SetWeight { role, weight } => cluster.set_weight(role, *weight),
-        Action::SetQuota {
-            role,
-            guarantee,
-            limit,
-        } => cluster.set_quota(role, *guarantee, *limit),
-        Action::Suppress { framework } => cluster.suppress(*framework as FwIdx),
-        Action::Revive { framework } => cluster.revive(*framework as FwIdx),
-        Action::Deactivate { framework } => cluster.deactivate(*framework as FwIdx),
-        Action::Activate { framework } => cluster.activate(*framework as FwIdx),
-        Action::RemoveAgent { agent } => cluster.remove_agent(now, agent),
-        Action::AddAgent { agent } => {
-            let mut a = agent.clone();
-            a.at_us = now;
-            cluster.add_agent(now, &a);
+/// Whether the scenario injects any fault (scripted or random).
+fn has_faults(spec: &Spec) -> bool {
+    use crate::spec::Action;
+    spec.faults.any()
+        || spec.events.iter().any(|e| {
+            matches!(
+                e.action,
+                Action::FailAgent { .. }
+                    | Action::PartitionAgent { .. }
+                    | Action::DrainAgent { .. }
+                    | Action::DisconnectFramework { .. }
+                    | Action::FailMaster
+            )
+        })
+}
+
+/// Queues what the cluster asked for.
+fn schedule_effects(cluster: &mut Cluster, queue: &mut EventQueue<Ev>, background: &mut usize) {
+    for eff in cluster.effects.drain(..) {
+        match eff {
+            Effect::TaskEnds { task, at_us } => {
+                queue.push(at_us, Class::TaskEnd as u8, Ev::TaskEnd(task))
+            }
+            Effect::OfferTimeout { offer, at_us } => {
+                queue.push(at_us, Class::OfferTimeout as u8, Ev::OfferTimeout(offer))
+            }
+            Effect::Timer { timer, at_us } => {
+                if timer.is_background() {
+                    *background += 1;
+                }
+                queue.push(at_us, Class::Timer as u8, Ev::Timer(timer))
+            }
         }
     }
 }

@@ -179,4 +179,11 @@ pub struct RunRecord {
     pub framework_stats: Vec<FrameworkStats>,
     /// Time-weighted mean of allocated / total per resource over [0, end].
     pub mean_utilization: Vec<f64>,
+    /// Each failure of the leading master and the recovery after it.
+    pub failovers: Vec<crate::cluster::FailoverRecord>,
+    /// Fault and recovery counts; None when the scenario has no fault.
+    pub faults: Option<crate::cluster::FaultCounts>,
+    /// The scenario can fail the master (`fail-master` or `master_mtbf`):
+    /// summary.json then has a `failover` section even with no failure.
+    pub master_faults: bool,
 }

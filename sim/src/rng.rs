@@ -20,6 +20,9 @@ pub enum Stream {
     AgentOrder = 3,
     /// Policies that draw (the random sorter).
     Policy = 4,
+    /// Registration backoff draws of agents and schedulers after a fault
+    /// or a master failover (only runs with faults draw from it).
+    Failover = 5,
 }
 
 /// A deterministic generator for one purpose.
@@ -61,6 +64,14 @@ impl Rng {
     /// Uniform in [0, 1) with 53 bits.
     pub fn unit_f64(&mut self) -> f64 {
         (self.inner.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Exponential with the given mean, rounded to whole µs (at least 1).
+    pub fn exp_us(&mut self, mean_us: u64) -> u64 {
+        // 1 - u is in (0, 1], so the logarithm is finite.
+        let u = 1.0 - self.unit_f64();
+        let x = -(mean_us as f64) * u.ln();
+        x.round().clamp(1.0, (u64::MAX / 4) as f64) as u64
     }
 
     /// Fisher-Yates shuffle.

@@ -215,6 +215,9 @@ pub struct FrameworkSpec {
     pub partition_aware: bool,
     /// Priority band (higher is more important), for priority policies.
     pub priority: i64,
+    /// Mesos's `FrameworkInfo.failover_timeout`: how long the master keeps
+    /// a disconnected framework's tasks before removing it (default 0).
+    pub failover_timeout_us: Micros,
     /// Greedy only: SUPPRESS when nothing is pending, REVIVE when work
     /// arrives (what well-behaved Mesos frameworks do; trace replays turn
     /// it on so that idle frameworks do not decline offers for hours).
@@ -255,12 +258,114 @@ pub enum Action {
     AddAgent {
         agent: AgentSpec,
     },
+    /// The agent's host crashes: its tasks die with it; the master notices
+    /// through missed pings. With `restart_after` the host comes back and
+    /// registers as a new agent.
+    FailAgent {
+        agent: String,
+        restart_after_us: Option<Micros>,
+    },
+    /// The network between master and agent breaks; the agent and its
+    /// tasks keep running. With `heal_after` the link comes back.
+    PartitionAgent {
+        agent: String,
+        heal_after_us: Option<Micros>,
+    },
+    /// Mesos's DRAIN_AGENT: no more offers, running tasks killed, the agent
+    /// stays deactivated (drained).
+    DrainAgent {
+        agent: String,
+    },
+    /// The scheduler's connection drops; after the framework's
+    /// `failover_timeout` the master removes it unless it reconnected.
+    DisconnectFramework {
+        framework: usize,
+        reconnect_after_us: Option<Micros>,
+    },
+    /// The leading master dies: its in-memory state is lost; a new leader
+    /// is elected and rebuilt from the registry and re-registrations.
+    FailMaster,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventSpec {
     pub at_us: Micros,
     pub action: Action,
+}
+
+/// `[master]`: the master's replicas and Mesos's timing flags (defaults
+/// are Mesos 1.11's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MasterSpec {
+    /// Masters in the ZooKeeper group (the leader and standbys).
+    pub replicas: u32,
+    /// `--agent_ping_timeout`: one ping every this long.
+    pub agent_ping_timeout_us: Micros,
+    /// `--max_agent_ping_timeouts`: missed pongs before unreachable.
+    pub max_agent_ping_timeouts: u32,
+    /// `--agent_reregister_timeout`: after a failover, agents that have not
+    /// re-registered by then are marked unreachable.
+    pub agent_reregister_timeout_us: Micros,
+    /// `--zk_session_timeout`: a dead leader's session expires after this,
+    /// and the next contender is elected.
+    pub zk_session_timeout_us: Micros,
+    /// Agents' `--registration_backoff_factor`: first (re-)registration
+    /// attempt after a uniform delay in [0, this], doubling up to 1 min.
+    pub agent_backoff_us: Micros,
+    /// The scheduler driver's registration backoff factor (2 s in Mesos).
+    pub framework_backoff_us: Micros,
+    /// `--registry_max_agent_age`: unreachable agents older than this are
+    /// pruned from the registry (and gone).
+    pub registry_max_agent_age_us: Micros,
+    /// `--registry_gc_interval`.
+    pub registry_gc_interval_us: Micros,
+    /// `--allocator_agent_recovery_factor` (with quota only).
+    pub recovery_agent_factor: f64,
+    /// `--allocator_recovery_timeout` (with quota only).
+    pub allocator_recovery_timeout_us: Micros,
+}
+
+impl Default for MasterSpec {
+    fn default() -> Self {
+        MasterSpec {
+            replicas: 1,
+            agent_ping_timeout_us: 15_000_000,
+            max_agent_ping_timeouts: 5,
+            agent_reregister_timeout_us: 600_000_000,
+            zk_session_timeout_us: 10_000_000,
+            agent_backoff_us: 1_000_000,
+            framework_backoff_us: 2_000_000,
+            registry_max_agent_age_us: 14 * 86_400_000_000,
+            registry_gc_interval_us: 900_000_000,
+            recovery_agent_factor: 0.8,
+            allocator_recovery_timeout_us: 600_000_000,
+        }
+    }
+}
+
+/// `[faults]`: seeded random faults, drawn from the faults stream only.
+/// Every interval is exponential with the given mean.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FaultsSpec {
+    /// Mean time between crashes of one agent.
+    pub agent_mtbf_us: Option<Micros>,
+    /// Mean time to restart a crashed agent (None: it stays down).
+    pub agent_mttr_us: Option<Micros>,
+    /// Mean time between partitions of one agent (`partition_rate` is its
+    /// inverse).
+    pub partition_mtbf_us: Option<Micros>,
+    /// Mean partition duration.
+    pub partition_duration_us: Option<Micros>,
+    /// Mean time between leading-master failures.
+    pub master_mtbf_us: Option<Micros>,
+}
+
+impl FaultsSpec {
+    pub fn any(&self) -> bool {
+        self.agent_mtbf_us.is_some()
+            || self.partition_mtbf_us.is_some()
+            || self.master_mtbf_us.is_some()
+    }
 }
 
 /// One validated scenario.
@@ -283,6 +388,8 @@ pub struct Spec {
     /// `[reports] offers`: keep a row per offer for offers.csv (a long
     /// trace replay makes hundreds of millions; false keeps the header).
     pub record_offers: bool,
+    pub master: MasterSpec,
+    pub faults: FaultsSpec,
 }
 
 impl Spec {
@@ -300,6 +407,8 @@ impl Spec {
             events: Vec::new(),
             sample_us: None,
             record_offers: true,
+            master: MasterSpec::default(),
+            faults: FaultsSpec::default(),
         }
     }
 

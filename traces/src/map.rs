@@ -716,6 +716,7 @@ impl Builder {
                 fit: Fit::Skip,
                 partition_aware: false,
                 suppress_when_idle: true,
+                failover_timeout_us: 0,
                 priority: 0,
                 jobs,
             });

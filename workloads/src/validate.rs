@@ -14,8 +14,9 @@ use std::ops::Range;
 use sim::resources::{format_thousandths, thousandths_from_f64, Limits, Res, ResourceNames};
 use sim::resources::{GPUS, MAX_RES};
 use sim::spec::{
-    Action, AgentOrder, AgentSpec, AllocatorSpec, Behavior, EventSpec, Fit, FrameworkSpec, JobSpec,
-    Micros, Mode, Placement, RoleSpec, Spec, TieBreak, WhenBlocked,
+    Action, AgentOrder, AgentSpec, AllocatorSpec, Behavior, EventSpec, FaultsSpec, Fit,
+    FrameworkSpec, JobSpec, MasterSpec, Micros, Mode, Placement, RoleSpec, Spec, TieBreak,
+    WhenBlocked,
 };
 
 use crate::duration::{parse_duration, parse_duration_or_forever};
@@ -37,6 +38,8 @@ const TOP_KEYS: &[&str] = &[
     "expect", // read by `load_expectations` (expect.rs) for `mesosim check`
     "workload",
     "reports",
+    "master",
+    "faults",
 ];
 /// `[workload]`: a trace; its options are checked for type here and for
 /// meaning by the `traces` crate (which knows the formats).
@@ -51,7 +54,27 @@ const WORKLOAD_KEYS: &[&str] = &[
 const WORKLOAD_RESERVED: &[&str] = &["synthetic"];
 /// Tables of later features: refused loudly so that nobody believes a
 /// fault or a trace was simulated when it was ignored.
-const TOP_RESERVED: &[&str] = &["faults", "master", "isolation", "oversubscription"];
+const TOP_RESERVED: &[&str] = &["isolation", "oversubscription"];
+const MASTER_KEYS: &[&str] = &[
+    "replicas",
+    "agent_ping_timeout",
+    "max_agent_ping_timeouts",
+    "agent_reregister_timeout",
+    "zk_session_timeout",
+    "registration_backoff_factor",
+    "framework_backoff_factor",
+    "registry_max_agent_age",
+    "registry_gc_interval",
+    "allocator_agent_recovery_factor",
+    "allocator_recovery_timeout",
+];
+const FAULT_KEYS: &[&str] = &[
+    "agent_mtbf",
+    "agent_mttr",
+    "partition_rate",
+    "partition_duration",
+    "master_mtbf",
+];
 const ALLOCATOR_KEYS: &[&str] = &[
     "policy",
     "mode",
@@ -84,6 +107,7 @@ const FRAMEWORK_KEYS: &[&str] = &[
     "partition_aware",
     "priority",
     "suppress_when_idle",
+    "failover_timeout",
     "jobs",
 ];
 const JOB_KEYS: &[&str] = &["name", "at", "tasks", "resources", "duration", "priority"];
@@ -99,17 +123,18 @@ const ACTIONS: &[(&str, &[&str])] = &[
         "add-agent",
         &["agent", "resources", "reserved", "attributes"],
     ),
+    ("fail-agent", &["agent", "restart_after"]),
+    ("partition-agent", &["agent", "heal_after"]),
+    ("drain-agent", &["agent"]),
+    ("fail-master", &[]),
+    ("disconnect-framework", &["framework", "reconnect_after"]),
 ];
 /// Event actions that later versions add.
 const RESERVED_ACTIONS: &[&str] = &[
-    "fail-agent",
     "recover-agent",
     "restart-agent",
-    "partition-agent",
     "heal-agent",
     "heal-partition",
-    "drain-agent",
-    "fail-master",
     "fail-framework",
     "kill-task",
 ];
@@ -367,6 +392,129 @@ impl<'a> Checker<'a> {
             Some(at) => self.duration(&at),
             None => Ok(default),
         }
+    }
+
+    /// An optional duration that must be greater than zero.
+    fn opt_positive_duration(&self, t: &Tbl, key: &str) -> R<Option<Micros>> {
+        match t.get(key) {
+            Some(at) => {
+                let us = self.duration(&at)?;
+                if us == 0 {
+                    return Err(self.err_at(&at, "must be greater than 0"));
+                }
+                Ok(Some(us))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// `[master]`: replicas and Mesos's timing flags.
+    fn master(&self, at: &At) -> R<MasterSpec> {
+        let t = self.table(at)?;
+        self.check_keys(&t, MASTER_KEYS, &[])?;
+        let mut m = MasterSpec::default();
+        if let Some(r) = t.get("replicas") {
+            m.replicas = self.integer(&r, 1)?.min(u32::MAX as i64) as u32;
+        }
+        let positive = |key: &str, default: Micros| -> R<Micros> {
+            Ok(self.opt_positive_duration(&t, key)?.unwrap_or(default))
+        };
+        m.agent_ping_timeout_us = positive("agent_ping_timeout", m.agent_ping_timeout_us)?;
+        if let Some(at) = t.get("agent_ping_timeout") {
+            // Mesos's allowed range for the flag.
+            if !(1_000_000..=900_000_000).contains(&m.agent_ping_timeout_us) {
+                return Err(self.err_at(&at, "must be between \"1s\" and \"15m\" (Mesos's range)"));
+            }
+        }
+        if let Some(r) = t.get("max_agent_ping_timeouts") {
+            m.max_agent_ping_timeouts = self.integer(&r, 1)?.min(u32::MAX as i64) as u32;
+        }
+        m.agent_reregister_timeout_us =
+            positive("agent_reregister_timeout", m.agent_reregister_timeout_us)?;
+        if let Some(at) = t.get("agent_reregister_timeout") {
+            if m.agent_reregister_timeout_us < 600_000_000 {
+                return Err(self.err_at(&at, "must be at least \"10m\" (Mesos's minimum)"));
+            }
+        }
+        m.zk_session_timeout_us = positive("zk_session_timeout", m.zk_session_timeout_us)?;
+        m.agent_backoff_us =
+            self.opt_duration(&t, "registration_backoff_factor", m.agent_backoff_us)?;
+        m.framework_backoff_us =
+            self.opt_duration(&t, "framework_backoff_factor", m.framework_backoff_us)?;
+        m.registry_max_agent_age_us =
+            positive("registry_max_agent_age", m.registry_max_agent_age_us)?;
+        m.registry_gc_interval_us = positive("registry_gc_interval", m.registry_gc_interval_us)?;
+        if let Some(f) = t.get("allocator_agent_recovery_factor") {
+            let v = self.number(&f)?;
+            if !(0.0..=1.0).contains(&v) {
+                return Err(self.err_at(&f, format!("must be between 0 and 1 (got {v})")));
+            }
+            m.recovery_agent_factor = v;
+        }
+        m.allocator_recovery_timeout_us = positive(
+            "allocator_recovery_timeout",
+            m.allocator_recovery_timeout_us,
+        )?;
+        Ok(m)
+    }
+
+    /// `[faults]`: means of exponential intervals; `partition_rate` is a
+    /// number of partitions per agent per hour, or "N/UNIT" ("2/d").
+    fn faults(&self, at: &At) -> R<FaultsSpec> {
+        let t = self.table(at)?;
+        self.check_keys(&t, FAULT_KEYS, &[])?;
+        let mut f = FaultsSpec {
+            agent_mtbf_us: self.opt_positive_duration(&t, "agent_mtbf")?,
+            agent_mttr_us: self.opt_positive_duration(&t, "agent_mttr")?,
+            partition_mtbf_us: None,
+            partition_duration_us: self.opt_positive_duration(&t, "partition_duration")?,
+            master_mtbf_us: self.opt_positive_duration(&t, "master_mtbf")?,
+        };
+        if let Some(r) = t.get("partition_rate") {
+            let (count, per_us) = match &r.node.val {
+                Val::Int(_) | Val::Float(_) => (self.number(&r)?, 3_600_000_000u64),
+                Val::Str(s) => {
+                    let bad = || {
+                        self.err_at(
+                            &r,
+                            format!(
+                                "a rate is a number of partitions per agent per hour, or \
+                                 \"N/UNIT\" like \"2/d\" or \"1/30m\" (got {s:?})"
+                            ),
+                        )
+                    };
+                    let (n, unit) = s.split_once('/').ok_or_else(bad)?;
+                    let n: f64 = n.trim().parse().map_err(|_| bad())?;
+                    let unit = unit.trim();
+                    let unit = if unit.starts_with(|c: char| c.is_ascii_digit()) {
+                        unit.to_string()
+                    } else {
+                        format!("1{unit}")
+                    };
+                    let us = parse_duration(&unit).map_err(|_| bad())?;
+                    (n, us)
+                }
+                _ => return Err(self.expected(&r, "a number or \"N/UNIT\"")),
+            };
+            if !count.is_finite() || count < 0.0 {
+                return Err(self.err_at(&r, "must be 0 or more"));
+            }
+            if count > 0.0 && per_us > 0 {
+                let mean = (per_us as f64 / count).round();
+                f.partition_mtbf_us = Some(mean.clamp(1.0, u64::MAX as f64 / 2.0) as Micros);
+            }
+            if f.partition_mtbf_us.is_some() && f.partition_duration_us.is_none() {
+                return Err(self.err_at(
+                    &r,
+                    "partition_rate needs partition_duration (the mean length of a partition)",
+                ));
+            }
+        }
+        if f.agent_mttr_us.is_some() && f.agent_mtbf_us.is_none() {
+            let a = t.get("agent_mttr").expect("present");
+            return Err(self.err_at(&a, "agent_mttr needs agent_mtbf (crashes to repair)"));
+        }
+        Ok(f)
     }
 
     fn choice<T: Copy>(&self, at: &At, options: &[(&str, T)]) -> R<T> {
@@ -696,6 +844,13 @@ impl<'a> Checker<'a> {
             }
         }
 
+        if let Some(at) = top.get("master") {
+            spec.master = self.master(&at)?;
+        }
+        if let Some(at) = top.get("faults") {
+            spec.faults = self.faults(&at)?;
+        }
+
         let mut listed_roles: BTreeMap<String, String> = BTreeMap::new();
         if let Some(at) = top.get("roles") {
             for t in self.tables(&at)? {
@@ -985,6 +1140,10 @@ impl<'a> Checker<'a> {
             Some(p) => self.boolean(&p)?,
             None => false,
         };
+        let failover_timeout_us = match t.get("failover_timeout") {
+            Some(p) => self.duration_or_forever(&p)?.unwrap_or(Micros::MAX),
+            None => 0,
+        };
         let mut jobs = Vec::new();
         if let Some(j) = t.get("jobs") {
             for (k, jt) in self.tables(&j)?.into_iter().enumerate() {
@@ -1029,6 +1188,7 @@ impl<'a> Checker<'a> {
             partition_aware,
             priority,
             suppress_when_idle,
+            failover_timeout_us,
             jobs,
         })
     }
@@ -1042,7 +1202,7 @@ impl<'a> Checker<'a> {
     ) -> R<()> {
         // Checks that need the whole event list (agents added by any
         // add-agent, reservations of all agents) wait until after the loop.
-        let mut removals: Vec<(At, String, Micros, usize)> = Vec::new();
+        let mut removals: Vec<(At, String, Micros, usize, &str)> = Vec::new();
         for (i, t) in self.tables(at)?.into_iter().enumerate() {
             let at_at = self.required(&t, "at", "")?;
             let act_at = self.required(&t, "action", "")?;
@@ -1070,9 +1230,14 @@ impl<'a> Checker<'a> {
                 return Err(self.err_at(
                     &bad,
                     format!(
-                        "key `{}` does not belong to action {action:?}; allowed with it: at, action, {}",
+                        "key `{}` does not belong to action {action:?}; allowed with it: {}",
                         e.key,
-                        keys.join(", ")
+                        ["at", "action"]
+                            .iter()
+                            .chain(keys.iter())
+                            .copied()
+                            .collect::<Vec<&str>>()
+                            .join(", ")
                     ),
                 ));
             }
@@ -1096,7 +1261,7 @@ impl<'a> Checker<'a> {
                         limit,
                     }
                 }
-                "suppress" | "revive" | "deactivate" | "activate" => {
+                "suppress" | "revive" | "deactivate" | "activate" | "disconnect-framework" => {
                     let f = self.required(&t, "framework", &why)?;
                     let name = self.string(&f)?;
                     let Some(&idx) = fw_index.get(name) else {
@@ -1128,15 +1293,37 @@ impl<'a> Checker<'a> {
                         "suppress" => Action::Suppress { framework: idx },
                         "revive" => Action::Revive { framework: idx },
                         "deactivate" => Action::Deactivate { framework: idx },
+                        "disconnect-framework" => Action::DisconnectFramework {
+                            framework: idx,
+                            reconnect_after_us: self
+                                .opt_positive_duration(&t, "reconnect_after")?,
+                        },
                         _ => Action::Activate { framework: idx },
                     }
                 }
                 "remove-agent" => {
                     let a = self.required(&t, "agent", &why)?;
                     let name = self.string(&a)?.to_string();
-                    removals.push((a, name.clone(), at_us, i));
+                    removals.push((a, name.clone(), at_us, i, action));
                     Action::RemoveAgent { agent: name }
                 }
+                "fail-agent" | "partition-agent" | "drain-agent" => {
+                    let a = self.required(&t, "agent", &why)?;
+                    let name = self.string(&a)?.to_string();
+                    removals.push((a, name.clone(), at_us, i, action));
+                    match action {
+                        "fail-agent" => Action::FailAgent {
+                            agent: name,
+                            restart_after_us: self.opt_positive_duration(&t, "restart_after")?,
+                        },
+                        "partition-agent" => Action::PartitionAgent {
+                            agent: name,
+                            heal_after_us: self.opt_positive_duration(&t, "heal_after")?,
+                        },
+                        _ => Action::DrainAgent { agent: name },
+                    }
+                }
+                "fail-master" => Action::FailMaster,
                 "add-agent" => {
                     let a = self.required(&t, "agent", &why)?;
                     let name = self.name_value(&a)?.to_string();
@@ -1173,7 +1360,7 @@ impl<'a> Checker<'a> {
         }
 
         let mut removed: BTreeMap<String, String> = BTreeMap::new();
-        for (a, name, at_us, i) in &removals {
+        for (a, name, at_us, i, action) in &removals {
             let Some((_, joined)) = agent_names.get(name) else {
                 return Err(self.err_at(
                     a,
@@ -1194,7 +1381,7 @@ impl<'a> Checker<'a> {
                 return Err(self.err_at(
                     a,
                     format!(
-                        "remove-agent at {} comes before agent {name:?} joins (at {})",
+                        "{action} at {} comes before agent {name:?} joins (at {})",
                         human(*at_us),
                         human(j)
                     ),
@@ -1203,7 +1390,9 @@ impl<'a> Checker<'a> {
             if let Some(first) = removed.get(name) {
                 return Err(self.err_at(a, format!("agent {name:?} is already removed by {first}")));
             }
-            removed.insert(name.clone(), format!("events[{i}]"));
+            if *action == "remove-agent" {
+                removed.insert(name.clone(), format!("events[{i}]"));
+            }
         }
 
         // Weights and quota may name any valid role, used or not: Mesos

@@ -73,7 +73,7 @@ fn io_error_has_no_line() {
 fn unknown_keys_everywhere() {
     assert_eq!(
         err("nmae = \"x\"\n"),
-        "sc.toml:1:1: nmae: unknown key `nmae`; allowed here: name, seed, end, allocator, roles, agents, frameworks, events, expect, workload, reports"
+        "sc.toml:1:1: nmae: unknown key `nmae`; allowed here: name, seed, end, allocator, roles, agents, frameworks, events, expect, workload, reports, master, faults"
     );
     assert_eq!(
         err("[allocator]\npolicy = \"drf\"\nintervall = \"1s\"\n"),
@@ -89,7 +89,7 @@ fn unknown_keys_everywhere() {
     );
     assert_eq!(
         err(&with_base("prio = 1\n")),
-        "sc.toml:10:1: frameworks[0].prio: unknown key `prio`; allowed here: name, role, at, behavior, refuse, fit, partition_aware, priority, suppress_when_idle, jobs"
+        "sc.toml:10:1: frameworks[0].prio: unknown key `prio`; allowed here: name, role, at, behavior, refuse, fit, partition_aware, priority, suppress_when_idle, failover_timeout, jobs"
     );
     assert_eq!(
         err(&with_base("[[frameworks.jobs]]\nresources = { cpus = 1 }\nduration = \"1s\"\ncount = 3\n")),
@@ -103,7 +103,7 @@ fn unknown_keys_everywhere() {
 
 #[test]
 fn reserved_tables_and_actions_are_not_supported_yet() {
-    for t in ["faults", "master", "isolation", "oversubscription"] {
+    for t in ["isolation", "oversubscription"] {
         assert_eq!(
             err(&format!("name = \"x\"\n\n[{t}]\nx = 1\n")),
             format!("sc.toml:3:2: {t}: not supported yet: this key is reserved for a later version of mesosim")
@@ -119,22 +119,50 @@ fn reserved_tables_and_actions_are_not_supported_yet() {
         err("[workload]\ntrace = { format = \"alibaba-2017\" }\n"),
         "sc.toml:2:1: workload.trace: missing key `path`"
     );
-    for a in [
-        "fail-agent",
-        "partition-agent",
-        "drain-agent",
-        "fail-master",
-    ] {
-        assert_eq!(
-            err(&with_base(&format!(
-                "[[events]]\nat = \"6s\"\naction = \"{a}\"\nagent = \"m-0\"\n"
-            ))),
-            format!("sc.toml:12:1: events[0].action: action \"{a}\" is not supported yet")
-        );
-    }
+    assert_eq!(
+        err(&with_base(
+            "[[events]]\nat = \"6s\"\naction = \"heal-agent\"\nagent = \"m-0\"\n"
+        )),
+        "sc.toml:12:1: events[0].action: action \"heal-agent\" is not supported yet"
+    );
     assert_eq!(
         err(&with_base("[[events]]\nat = \"6s\"\naction = \"set-wieght\"\n")),
-        "sc.toml:12:1: events[0].action: unknown action \"set-wieght\"; expected one of set-weight, set-quota, suppress, revive, deactivate, activate, remove-agent, add-agent"
+        "sc.toml:12:1: events[0].action: unknown action \"set-wieght\"; expected one of set-weight, set-quota, suppress, revive, deactivate, activate, remove-agent, add-agent, fail-agent, partition-agent, drain-agent, fail-master, disconnect-framework"
+    );
+}
+
+#[test]
+fn fault_tables_and_actions() {
+    // [master] and [faults] keys are checked like every other table.
+    assert_eq!(
+        err("[master]\nreplica = 3\n"),
+        "sc.toml:2:1: master.replica: unknown key `replica`; allowed here: replicas, agent_ping_timeout, max_agent_ping_timeouts, agent_reregister_timeout, zk_session_timeout, registration_backoff_factor, framework_backoff_factor, registry_max_agent_age, registry_gc_interval, allocator_agent_recovery_factor, allocator_recovery_timeout"
+    );
+    // Mesos refuses --agent_reregister_timeout below 10 minutes.
+    assert_eq!(
+        err("[master]\nagent_reregister_timeout = \"5m\"\n"),
+        "sc.toml:2:1: master.agent_reregister_timeout: must be at least \"10m\" (Mesos's minimum)"
+    );
+    assert_eq!(
+        err("[faults]\nagent_mttr = \"5m\"\n"),
+        "sc.toml:2:1: faults.agent_mttr: agent_mttr needs agent_mtbf (crashes to repair)"
+    );
+    assert_eq!(
+        err("[faults]\npartition_rate = \"2 per day\"\npartition_duration = \"1m\"\n"),
+        "sc.toml:2:1: faults.partition_rate: a rate is a number of partitions per agent per hour, or \"N/UNIT\" like \"2/d\" or \"1/30m\" (got \"2 per day\")"
+    );
+    // A fault names an agent that exists and has joined.
+    assert_eq!(
+        err(&with_base("[[events]]\nat = \"6s\"\naction = \"fail-agent\"\nagent = \"m-9\"\n")),
+        "sc.toml:13:1: events[0].agent: unknown agent \"m-9\": name an agent of [[agents]] (NAME-i when count > 1) or of an add-agent event"
+    );
+    assert_eq!(
+        err(&with_base("[[events]]\nat = \"6s\"\naction = \"partition-agent\"\nagent = \"m-0\"\nheal_after = \"0s\"\n")),
+        "sc.toml:14:1: events[0].heal_after: must be greater than 0"
+    );
+    assert_eq!(
+        err(&with_base("[[events]]\nat = \"6s\"\naction = \"fail-master\"\nagent = \"m-0\"\n")),
+        "sc.toml:13:1: events[0].agent: key `agent` does not belong to action \"fail-master\"; allowed with it: at, action"
     );
 }
 
