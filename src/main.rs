@@ -208,6 +208,16 @@ fn load_options() -> (Vec<&'static str>,) {
 }
 
 fn load(path: Option<&Path>) -> Result<Spec, Failure> {
+    load_full(path, None).map(|(spec, _)| spec)
+}
+
+/// Loads a scenario and its trace; also returns what summary.json says
+/// about how the workload was built (`trace`). `seed` overrides the
+/// scenario's.
+fn load_full(
+    path: Option<&Path>,
+    seed: Option<u64>,
+) -> Result<(Spec, reports::summary::Extra), Failure> {
     let (names,) = load_options();
     let opts = workloads::LoadOptions { policies: &names };
     let (mut spec, workload) = match path {
@@ -215,13 +225,29 @@ fn load(path: Option<&Path>) -> Result<Spec, Failure> {
         None => workloads::parse_str(DEFAULT_SCENARIO, DEFAULT_LABEL, &opts).map(|s| (s, None)),
     }
     .map_err(|e| Failure::BadInput(e.to_string()))?;
+    if let Some(seed) = seed {
+        spec.seed = seed;
+    }
+    let mut extra = reports::summary::Extra::default();
     if let Some(w) = workload {
         let (trace, topts) =
             traces::from_workload(&w).map_err(|e| Failure::BadInput(e.to_string()))?;
-        traces::load_workload(&trace, &mut spec, &topts)
+        let sum = traces::load_workload(&trace, &mut spec, &topts)
             .map_err(|e| Failure::BadInput(e.to_string()))?;
+        extra.trace = Some(trace_json(&trace, &sum));
     }
-    Ok(spec)
+    Ok((spec, extra))
+}
+
+/// summary.json's `trace` object: what was read and what was skipped.
+fn trace_json(trace: &traces::TraceRef, s: &traces::TraceSummary) -> serde_json::Value {
+    serde_json::json!({
+        "format": trace.format.name(),
+        "path": trace.path.display().to_string(),
+        "lines": s.lines,
+        "skipped": s.skipped,
+        "dropped": s.dropped,
+    })
 }
 
 /// The scenario's policy, if it exists and supports the scenario's mode.
@@ -265,10 +291,7 @@ fn cmd_validate(paths: &[PathBuf]) -> Result<(), Failure> {
 }
 
 fn cmd_run(args: RunArgs) -> Result<(), Failure> {
-    let mut spec = load(args.scenario.as_deref())?;
-    if let Some(seed) = args.seed {
-        spec.seed = seed;
-    }
+    let (mut spec, extra) = load_full(args.scenario.as_deref(), args.seed)?;
     if let Some(p) = args.policy {
         spec.allocator.policy = p;
     }
@@ -311,7 +334,7 @@ fn cmd_run(args: RunArgs) -> Result<(), Failure> {
     if let Some(b) = bar.take() {
         b.finish_and_clear();
     }
-    reports::write_run(&record, &out).map_err(|e| Failure::Failed(e.to_string()))?;
+    reports::write_run_with(&record, &out, &extra).map_err(|e| Failure::Failed(e.to_string()))?;
     if args.plots {
         plot_cmd::make(&out, args.quiet)?;
     }

@@ -26,6 +26,8 @@ pub(crate) trait Source: Iterator<Item = Result<Record, TraceError>> + Send {
         None
     }
     fn set_last_sorted(&mut self, _v: Option<i64>) {}
+    /// Data lines read so far (skipped ones included).
+    fn rows(&self) -> u64;
 }
 
 impl Source for crate::TableReader<Input, Record> {
@@ -41,11 +43,17 @@ impl Source for crate::TableReader<Input, Record> {
     fn set_last_sorted(&mut self, v: Option<i64>) {
         crate::TableReader::set_last_sorted(self, v)
     }
+    fn rows(&self) -> u64 {
+        crate::TableReader::rows(self)
+    }
 }
 
 impl Source for google2019::JsonReader<Input> {
     fn skipped(&self) -> &BTreeMap<String, u64> {
         google2019::JsonReader::skipped(self)
+    }
+    fn rows(&self) -> u64 {
+        google2019::JsonReader::rows(self)
     }
 }
 
@@ -160,6 +168,7 @@ pub(crate) fn walk(trace: &TraceRef, on_error: OnError, b: &mut Builder) -> Resu
                 }
             }
             last = src.last_sorted();
+            b.sum.lines += src.rows();
             for (k, v) in src.skipped() {
                 *b.sum.skipped.entry(k.clone()).or_insert(0) += v;
             }
@@ -294,6 +303,9 @@ pub struct TraceSummary {
     /// Σ tasks × request × (end − start) in hours, over tasks with both
     /// times (cpu-hours, MiB-hours, GPU-hours).
     pub requested_hours: Amounts,
+    /// Data lines read over every table file (header, blank and comment
+    /// lines excluded; skipped lines included).
+    pub lines: u64,
     /// Lines skipped (`on_error = "skip"`), by reason.
     pub skipped: BTreeMap<String, u64>,
     /// Task rows or machines the load left out, by reason.
@@ -322,6 +334,7 @@ impl TraceSummary {
             "requested_hours": amounts(&self.requested_hours),
             "skipped": self.skipped,
             "dropped": self.dropped,
+            "lines": self.lines,
         })
     }
 }
@@ -403,6 +416,7 @@ impl Builder {
                 last_time_us: None,
                 total: Amounts::default(),
                 requested_hours: Amounts::default(),
+                lines: 0,
                 skipped: BTreeMap::new(),
                 dropped: BTreeMap::new(),
                 agents_added: 0,
