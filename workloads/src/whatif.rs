@@ -303,7 +303,7 @@ impl JobStream {
         &self.whatif
     }
 
-    /// True when jobs are transformed at all.
+    /// True when no job transform is set (jobs pass unchanged).
     pub fn is_identity(&self) -> bool {
         let w = &self.whatif;
         w.load.is_none() && w.sample.is_none() && w.duration.is_none() && w.window.is_none()
