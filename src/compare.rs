@@ -44,6 +44,9 @@ pub struct CompareArgs {
     /// Print one JSON object on one line of stdout (where the files are).
     #[arg(long)]
     json: bool,
+    /// A what-if transform, `KEY=VALUE` (repeatable), as for `run`.
+    #[arg(long = "whatif", value_name = "KEY=VALUE")]
+    whatif: Vec<String>,
 }
 
 fn parse_seeds(s: &str) -> Result<Vec<u64>, Failure> {
@@ -70,7 +73,7 @@ fn parse_mode(s: &str) -> Result<Mode, Failure> {
 }
 
 pub fn cmd_compare(args: CompareArgs) -> Result<(), Failure> {
-    let base = crate::load(args.scenario.as_deref())?;
+    let (base, base_extra) = crate::load_full(args.scenario.as_deref(), None, &args.whatif)?;
     let modes: Vec<Mode> = if args.modes.is_empty() {
         vec![base.allocator.mode]
     } else {
@@ -94,17 +97,26 @@ pub fn cmd_compare(args: CompareArgs) -> Result<(), Failure> {
     if policies.is_empty() {
         return Err(Failure::BadInput("--policies: name at least one".into()));
     }
+    // The workload of each seed: the what-if transforms draw from the
+    // seed, so a seed other than the scenario's is loaded again.
+    let mut by_seed = Vec::new();
+    for &seed in &seeds {
+        by_seed.push(if seed == base.seed {
+            (base.clone(), base_extra.clone())
+        } else {
+            crate::load_full(args.scenario.as_deref(), Some(seed), &args.whatif)?
+        });
+    }
     // Every combination, checked before anything runs (bad input: exit 2).
     let mut combos = Vec::new();
     for p in &policies {
         for &m in &modes {
-            for &seed in &seeds {
-                let mut spec = base.clone();
+            for (seed_spec, extra) in &by_seed {
+                let mut spec = seed_spec.clone();
                 spec.allocator.policy = p.clone();
                 spec.allocator.mode = m;
-                spec.seed = seed;
                 crate::build_policy(&spec)?;
-                combos.push(spec);
+                combos.push((spec, extra));
             }
         }
     }
@@ -138,14 +150,14 @@ pub fn cmd_compare(args: CompareArgs) -> Result<(), Failure> {
     // (policy, mode, seed) order whatever thread ran them.
     let results: Vec<Result<(String, RunSummary), String>> = combos
         .par_iter()
-        .map(|spec| {
+        .map(|(spec, extra)| {
             let name = run_name(spec);
             let policy = crate::build_policy(spec).map_err(|_| format!("{name}: policy"))?;
             let record = engine::run(spec, policy, RunOptions::default(), &mut |_, _| {})
                 .map_err(|e| format!("{name}: {e}"))?;
             let dir = runs_dir.join(&name);
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            reports::write_files(&record, &dir).map_err(|e| e.to_string())?;
+            reports::write_files_with(&record, &dir, extra).map_err(|e| e.to_string())?;
             let summary = reports::summary::to_json(&record);
             let s = RunSummary::from_summary(&summary)?;
             if let Some(b) = &bar {

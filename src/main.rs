@@ -91,6 +91,11 @@ struct RunArgs {
     /// Also write the plots (PNG and SVG) into OUT/plots/.
     #[arg(long)]
     plots: bool,
+    /// A what-if transform, `KEY=VALUE` (repeatable; over the scenario's
+    /// `[whatif]`): load=1.5, machines=0.8, machine_scale.cpus=2,
+    /// duration=0.5, 'window=["1h","3h"]', sample=0.1. See docs/scenario.md.
+    #[arg(long = "whatif", value_name = "KEY=VALUE")]
+    whatif: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -208,20 +213,59 @@ fn load_options() -> (Vec<&'static str>,) {
 }
 
 fn load(path: Option<&Path>) -> Result<Spec, Failure> {
+    load_full(path, None, &[]).map(|(spec, _)| spec)
+}
+
+/// Loads a scenario and its trace, with the what-if transforms of its
+/// `[whatif]` and of `whatif_args` (`--whatif KEY=VALUE`, over the file's);
+/// also returns what summary.json says about how the workload was built
+/// (`trace`, `whatif`). `seed` overrides the scenario's (and so seeds the
+/// transforms).
+fn load_full(
+    path: Option<&Path>,
+    seed: Option<u64>,
+    whatif_args: &[String],
+) -> Result<(Spec, reports::summary::Extra), Failure> {
     let (names,) = load_options();
     let opts = workloads::LoadOptions { policies: &names };
-    let (mut spec, workload) = match path {
-        Some(p) => workloads::load_file_with_workload(p, &opts),
-        None => workloads::parse_str(DEFAULT_SCENARIO, DEFAULT_LABEL, &opts).map(|s| (s, None)),
+    let cli_whatif = workloads::parse_whatif_args(whatif_args).map_err(Failure::BadInput)?;
+    let loaded = match path {
+        Some(p) => workloads::load_scenario(p, &opts),
+        None => workloads::parse_scenario(DEFAULT_SCENARIO, DEFAULT_LABEL, Path::new(""), &opts),
     }
     .map_err(|e| Failure::BadInput(e.to_string()))?;
-    if let Some(w) = workload {
+    let mut spec = loaded.spec;
+    if let Some(seed) = seed {
+        spec.seed = seed;
+    }
+    let mut whatif = loaded.whatif;
+    whatif.merge(&cli_whatif);
+    // Jobs are transformed as they stream in: the scenario's own first,
+    // then the trace's, numbered on from there.
+    let mut jobs = whatif.job_stream(spec.seed);
+    jobs.apply_inline(&mut spec);
+    let mut extra = reports::summary::Extra::default();
+    if let Some(w) = loaded.workload {
         let (trace, topts) =
             traces::from_workload(&w).map_err(|e| Failure::BadInput(e.to_string()))?;
-        traces::load_workload(&trace, &mut spec, &topts)
+        let sum = traces::load_workload_with(&trace, &mut spec, &topts, &mut jobs)
             .map_err(|e| Failure::BadInput(e.to_string()))?;
+        extra.trace = Some(trace_json(&trace, &sum));
     }
-    Ok(spec)
+    whatif.apply_cluster(spec.seed, &mut spec);
+    extra.whatif = whatif.to_json();
+    Ok((spec, extra))
+}
+
+/// summary.json's `trace` object: what was read and what was skipped.
+fn trace_json(trace: &traces::TraceRef, s: &traces::TraceSummary) -> serde_json::Value {
+    serde_json::json!({
+        "format": trace.format.name(),
+        "path": trace.path.display().to_string(),
+        "lines": s.lines,
+        "skipped": s.skipped,
+        "dropped": s.dropped,
+    })
 }
 
 /// The scenario's policy, if it exists and supports the scenario's mode.
@@ -265,10 +309,7 @@ fn cmd_validate(paths: &[PathBuf]) -> Result<(), Failure> {
 }
 
 fn cmd_run(args: RunArgs) -> Result<(), Failure> {
-    let mut spec = load(args.scenario.as_deref())?;
-    if let Some(seed) = args.seed {
-        spec.seed = seed;
-    }
+    let (mut spec, extra) = load_full(args.scenario.as_deref(), args.seed, &args.whatif)?;
     if let Some(p) = args.policy {
         spec.allocator.policy = p;
     }
@@ -311,7 +352,7 @@ fn cmd_run(args: RunArgs) -> Result<(), Failure> {
     if let Some(b) = bar.take() {
         b.finish_and_clear();
     }
-    reports::write_run(&record, &out).map_err(|e| Failure::Failed(e.to_string()))?;
+    reports::write_run_with(&record, &out, &extra).map_err(|e| Failure::Failed(e.to_string()))?;
     if args.plots {
         plot_cmd::make(&out, args.quiet)?;
     }

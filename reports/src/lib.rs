@@ -47,6 +47,15 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
 /// whole only after all files were written. A failure leaves any old `dir`
 /// untouched and no partial directory behind.
 pub fn write_run(record: &RunRecord, dir: &Path) -> Result<(), ReportError> {
+    write_run_with(record, dir, &summary::Extra::default())
+}
+
+/// [`write_run`] with extra summary.json keys.
+pub fn write_run_with(
+    record: &RunRecord,
+    dir: &Path,
+    extra: &summary::Extra,
+) -> Result<(), ReportError> {
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -56,14 +65,23 @@ pub fn write_run(record: &RunRecord, dir: &Path) -> Result<(), ReportError> {
         .prefix(".mesosim-run-")
         .tempdir_in(&parent)
         .map_err(io_err(&parent))?;
-    write_files(record, tmp.path())?;
+    write_files_with(record, tmp.path(), extra)?;
     replace_dir(tmp.keep(), dir)
 }
 
 /// Writes the files into an existing directory.
 pub fn write_files(record: &RunRecord, dir: &Path) -> Result<(), ReportError> {
+    write_files_with(record, dir, &summary::Extra::default())
+}
+
+/// [`write_files`] with extra summary.json keys.
+pub fn write_files_with(
+    record: &RunRecord,
+    dir: &Path,
+    extra: &summary::Extra,
+) -> Result<(), ReportError> {
     let path = dir.join("summary.json");
-    let text = summary::to_json(record);
+    let text = summary::to_json_extra(record, &metrics::compute(record), extra);
     std::fs::write(&path, text + "\n").map_err(io_err(&path))?;
     tables::write_tasks(record, &dir.join("tasks.csv"))?;
     tables::write_offers(record, &dir.join("offers.csv"))?;

@@ -36,6 +36,23 @@ struct Summary<'a> {
     /// Master failovers (scenarios that can fail the master only).
     #[serde(skip_serializing_if = "Option::is_none")]
     failover: Option<Failover>,
+    /// `[workload]` trace runs only: format, path, lines read, skipped
+    /// lines by reason, dropped rows by reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<&'a serde_json::Value>,
+    /// `[whatif]` / `--whatif`: the effective transforms; absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    whatif: Option<&'a serde_json::Value>,
+}
+
+/// What summary.json carries beside the run's own figures: facts about
+/// how the workload was built, known to the caller, not to the engine.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extra {
+    /// The `trace` object (see docs/traces.md).
+    pub trace: Option<serde_json::Value>,
+    /// The `whatif` object (see docs/scenario.md).
+    pub whatif: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -177,6 +194,11 @@ pub fn to_json(r: &RunRecord) -> String {
 
 /// The summary of `r` with metrics already computed.
 pub fn to_json_with(r: &RunRecord, m: &metrics::Metrics) -> String {
+    to_json_extra(r, m, &Extra::default())
+}
+
+/// The summary with the caller's extra keys (`trace`, `whatif`) at the end.
+pub fn to_json_extra(r: &RunRecord, m: &metrics::Metrics, extra: &Extra) -> String {
     let mut tasks: BTreeMap<&'static str, u64> =
         TaskState::ALL.iter().map(|s| (s.name(), 0u64)).collect();
     for t in &r.tasks {
@@ -256,6 +278,8 @@ pub fn to_json_with(r: &RunRecord, m: &metrics::Metrics) -> String {
             offers_rescinded: c.offers_rescinded,
         }),
         failover: failover_section(r),
+        trace: extra.trace.as_ref(),
+        whatif: extra.whatif.as_ref(),
     };
     serde_json::to_string_pretty(&s).expect("summary serialises")
 }

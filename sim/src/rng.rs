@@ -23,6 +23,9 @@ pub enum Stream {
     /// Registration backoff draws of agents and schedulers after a fault
     /// or a master failover (only runs with faults draw from it).
     Failover = 5,
+    /// What-if transforms (`[whatif]`): job thinning, duplication and
+    /// sampling, agent removal. Read by random access ([`Rng::at`]).
+    Whatif = 6,
 }
 
 /// A deterministic generator for one purpose.
@@ -42,6 +45,17 @@ impl Rng {
         let mut inner = ChaCha8Rng::seed_from_u64(seed);
         inner.set_stream(stream);
         Rng { inner }
+    }
+
+    /// The generator positioned at the `index`-th u64 of `stream`: the
+    /// draws from there are the same whatever was drawn before, so a
+    /// decision keyed by an item's ordinal does not depend on how items
+    /// are batched or in which order they are looked at.
+    pub fn at(seed: u64, stream: Stream, index: u64) -> Rng {
+        let mut r = Rng::new(seed, stream);
+        // ChaCha words are 32 bits: one u64 is two of them.
+        r.inner.set_word_pos(index as u128 * 2);
+        r
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -98,6 +112,19 @@ mod tests {
         let xc: Vec<u64> = (0..4).map(|_| c.next_u64()).collect();
         assert_eq!(xa, xb);
         assert_ne!(xa, xc);
+    }
+
+    #[test]
+    fn at_is_random_access_into_the_stream() {
+        let mut a = Rng::new(3, Stream::Whatif);
+        let seq: Vec<u64> = (0..10).map(|_| a.next_u64()).collect();
+        for (i, x) in seq.iter().enumerate() {
+            assert_eq!(Rng::at(3, Stream::Whatif, i as u64).next_u64(), *x);
+        }
+        assert_ne!(
+            Rng::at(3, Stream::Whatif, 0).next_u64(),
+            Rng::at(3, Stream::Workload, 0).next_u64()
+        );
     }
 
     #[test]

@@ -65,9 +65,16 @@ impl TraceError {
     /// file, line and found value (`plan_cpu: expected a number`).
     pub fn reason(&self) -> String {
         match self {
+            // The time-order message names the previous line's value;
+            // the key does not, so that one cause is one key.
             TraceError::Line {
                 column, expected, ..
-            } => format!("{column}: expected {expected}"),
+            } => match expected.split_once(" (the table is sorted by ") {
+                Some((head, tail)) if head.starts_with("a value >= ") => {
+                    format!("{column}: expected a value >= the previous line's (the table is sorted by {tail}")
+                }
+                _ => format!("{column}: expected {expected}"),
+            },
             TraceError::Stream { expected, .. } => format!("expected {expected}"),
             TraceError::Input { message, .. } => message.clone(),
         }
@@ -99,3 +106,35 @@ impl fmt::Display for TraceError {
 }
 
 impl std::error::Error for TraceError {}
+
+#[cfg(test)]
+mod tests {
+    use super::TraceError;
+
+    fn line(column: &str, expected: &str) -> TraceError {
+        TraceError::Line {
+            file: "t.csv".into(),
+            line: 2,
+            column: column.into(),
+            expected: expected.into(),
+            found: "5".into(),
+        }
+    }
+
+    #[test]
+    fn skip_reasons_name_the_column_and_what_was_expected() {
+        assert_eq!(
+            line("plan_cpu", "a number").reason(),
+            "plan_cpu: expected a number"
+        );
+        // The previous line's value is left out of the key.
+        assert_eq!(
+            line("time", "a value >= 600000000 (the table is sorted by time)").reason(),
+            "time: expected a value >= the previous line's (the table is sorted by time)"
+        );
+        assert_eq!(
+            line("time", "a value >= 7 (the table is sorted by time)").reason(),
+            line("time", "a value >= 9 (the table is sorted by time)").reason()
+        );
+    }
+}

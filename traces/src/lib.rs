@@ -308,6 +308,27 @@ pub fn load_workload(
     b.finish(spec)
 }
 
+/// [`load_workload`] with `[whatif]` job transforms, applied to each job
+/// as the trace is read (`stream` goes on numbering jobs from where the
+/// scenario's own jobs left it). Agents are not transformed here: the
+/// caller applies [`workloads::Whatif::apply_cluster`] to the whole
+/// scenario afterwards.
+pub fn load_workload_with(
+    trace: &TraceRef,
+    spec: &mut sim::spec::Spec,
+    opts: &TraceOptions,
+    stream: &mut workloads::JobStream,
+) -> Result<TraceSummary, TraceError> {
+    let mut b = map::Builder::new(trace.format, opts.clone(), true);
+    b.stream = Some(stream.clone());
+    map::walk(trace, opts.on_error, &mut b)?;
+    let sum = b.finish(spec)?;
+    if let Some(s) = b.stream.take() {
+        *stream = s;
+    }
+    Ok(sum)
+}
+
 /// What a trace holds (the `mesosim trace inspect` figures), streaming.
 pub fn inspect(trace: &TraceRef, opts: &TraceOptions) -> Result<TraceSummary, TraceError> {
     let mut b = map::Builder::new(trace.format, opts.clone(), false);

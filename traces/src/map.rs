@@ -26,6 +26,8 @@ pub(crate) trait Source: Iterator<Item = Result<Record, TraceError>> + Send {
         None
     }
     fn set_last_sorted(&mut self, _v: Option<i64>) {}
+    /// Data lines read so far (skipped ones included).
+    fn rows(&self) -> u64;
 }
 
 impl Source for crate::TableReader<Input, Record> {
@@ -41,11 +43,17 @@ impl Source for crate::TableReader<Input, Record> {
     fn set_last_sorted(&mut self, v: Option<i64>) {
         crate::TableReader::set_last_sorted(self, v)
     }
+    fn rows(&self) -> u64 {
+        crate::TableReader::rows(self)
+    }
 }
 
 impl Source for google2019::JsonReader<Input> {
     fn skipped(&self) -> &BTreeMap<String, u64> {
         google2019::JsonReader::skipped(self)
+    }
+    fn rows(&self) -> u64 {
+        google2019::JsonReader::rows(self)
     }
 }
 
@@ -160,6 +168,7 @@ pub(crate) fn walk(trace: &TraceRef, on_error: OnError, b: &mut Builder) -> Resu
                 }
             }
             last = src.last_sorted();
+            b.sum.lines += src.rows();
             for (k, v) in src.skipped() {
                 *b.sum.skipped.entry(k.clone()).or_insert(0) += v;
             }
@@ -294,6 +303,9 @@ pub struct TraceSummary {
     /// Σ tasks × request × (end − start) in hours, over tasks with both
     /// times (cpu-hours, MiB-hours, GPU-hours).
     pub requested_hours: Amounts,
+    /// Data lines read over every table file (header, blank and comment
+    /// lines excluded; skipped lines included).
+    pub lines: u64,
     /// Lines skipped (`on_error = "skip"`), by reason.
     pub skipped: BTreeMap<String, u64>,
     /// Task rows or machines the load left out, by reason.
@@ -322,6 +334,7 @@ impl TraceSummary {
             "requested_hours": amounts(&self.requested_hours),
             "skipped": self.skipped,
             "dropped": self.dropped,
+            "lines": self.lines,
         })
     }
 }
@@ -338,6 +351,8 @@ struct Group {
     framework: String,
     submit_us: i64,
     job: JobSpec,
+    /// Instances to emit (`[whatif] load`): the job, then copies.
+    copies: u64,
 }
 
 /// (framework, job name, submit, request, duration, priority).
@@ -354,9 +369,16 @@ pub(crate) struct Builder {
     jobs_seen: HashSet<String>,
     machines: BTreeMap<String, Machine>,
     groups: Vec<Group>,
-    index: HashMap<GroupKey, usize>,
+    /// Group key -> its index in `groups`; None: dropped by `[whatif]`
+    /// (later rows of the same group are dropped with it).
+    index: HashMap<GroupKey, Option<usize>>,
     names: HashMap<(String, String), u32>,
     max_procs: u64,
+    /// The earliest submission over every group, kept or dropped by
+    /// `[whatif]`: the trace's start, so sampling never shifts times.
+    first_submit: Option<i64>,
+    /// `[whatif]` job transforms, applied as groups appear.
+    pub(crate) stream: Option<workloads::JobStream>,
 }
 
 fn sanitize(s: &str) -> String {
@@ -403,6 +425,7 @@ impl Builder {
                 last_time_us: None,
                 total: Amounts::default(),
                 requested_hours: Amounts::default(),
+                lines: 0,
                 skipped: BTreeMap::new(),
                 dropped: BTreeMap::new(),
                 agents_added: 0,
@@ -417,6 +440,8 @@ impl Builder {
             index: HashMap::new(),
             names: HashMap::new(),
             max_procs: 0,
+            first_submit: None,
+            stream: None,
         }
     }
 
@@ -575,9 +600,15 @@ impl Builder {
         };
         let key = (fw, base, t.submit_us, res, duration, t.priority);
         if let Some(&i) = self.index.get(&key) {
-            self.groups[i].job.tasks += t.count;
+            if let Some(i) = i {
+                self.groups[i].job.tasks += t.count;
+            }
             return;
         }
+        self.first_submit = Some(
+            self.first_submit
+                .map_or(t.submit_us, |f| f.min(t.submit_us)),
+        );
         let n = self
             .names
             .entry((key.0.clone(), key.1.clone()))
@@ -588,7 +619,17 @@ impl Builder {
             format!("{}.{}", key.1, n)
         };
         *n += 1;
-        self.index.insert(key.clone(), self.groups.len());
+        // Names are given before `[whatif]` decides, so that a kept job
+        // has the name it has without transforms.
+        let (copies, duration) = match self.stream.as_mut() {
+            Some(s) => (s.next_copies(), s.scale_duration(duration)),
+            None => (1, duration),
+        };
+        if copies == 0 {
+            self.index.insert(key, None);
+            return;
+        }
+        self.index.insert(key.clone(), Some(self.groups.len()));
         self.groups.push(Group {
             framework: key.0,
             submit_us: t.submit_us,
@@ -600,6 +641,7 @@ impl Builder {
                 duration_us: duration,
                 priority: t.priority,
             },
+            copies,
         });
     }
 
@@ -659,9 +701,9 @@ impl Builder {
         self.sum.clone()
     }
 
-    pub(crate) fn finish(mut self, spec: &mut Spec) -> Result<TraceSummary, TraceError> {
+    pub(crate) fn finish(&mut self, spec: &mut Spec) -> Result<TraceSummary, TraceError> {
         let ms = self.machine_list();
-        let t0 = self.groups.iter().map(|g| g.submit_us).min().unwrap_or(0);
+        let t0 = self.first_submit.unwrap_or(0);
         let rel = |t: i64| if t <= 0 { 0 } else { (t - t0).max(0) as u64 };
         if spec.agents.is_empty() {
             for (id, first, r, attrs) in &ms {
@@ -686,11 +728,30 @@ impl Builder {
         let mut forever = false;
         let groups = std::mem::take(&mut self.groups);
         for mut g in groups {
-            g.job.at_us = (g.submit_us - t0).max(0) as u64;
+            let at = (g.submit_us - t0).max(0) as u64;
+            let at = match self.stream.as_ref() {
+                Some(s) => match s.in_window(at) {
+                    Some(at) => at,
+                    None => continue,
+                },
+                None => at,
+            };
+            g.job.at_us = at;
             forever |= g.job.duration_us.is_none();
+            if let Some(s) = self.stream.as_mut() {
+                s.emitted(g.copies);
+            }
+            let jobs = fws.entry(g.framework).or_default();
+            for k in 1..g.copies {
+                let mut c = g.job.clone();
+                c.name = workloads::copy_name(&g.job.name, k);
+                self.sum.jobs_added += 1;
+                self.sum.tasks_added += c.tasks;
+                jobs.push(c);
+            }
             self.sum.jobs_added += 1;
             self.sum.tasks_added += g.job.tasks;
-            fws.entry(g.framework).or_default().push(g.job);
+            jobs.push(g.job);
         }
         let existing: HashSet<String> = spec.frameworks.iter().map(|f| f.name.clone()).collect();
         let mut list: Vec<(u64, String, Vec<JobSpec>)> = Vec::new();

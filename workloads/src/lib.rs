@@ -13,6 +13,7 @@ mod expect;
 mod names;
 mod schema;
 mod validate;
+mod whatif;
 mod workload;
 
 use std::path::Path;
@@ -23,7 +24,18 @@ pub use duration::{parse_duration, parse_duration_or_forever, DurationError};
 pub use error::ScenarioError;
 pub use expect::{load_expectations, parse_expectations, Expect};
 pub use names::{role_ancestors, validate_role};
+pub use whatif::{copy_name, JobStream, Whatif, MAX_LOAD, WHATIF_KEYS};
 pub use workload::{OptionValue, WorkloadRef};
+
+/// A scenario file with everything beside its [`Spec`]: the `[workload]`
+/// trace to load and the `[whatif]` transforms to apply.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub spec: Spec,
+    pub workload: Option<WorkloadRef>,
+    /// Empty when the file has no `[whatif]`.
+    pub whatif: Whatif,
+}
 
 /// What the loader needs to know from outside this crate.
 #[derive(Clone, Copy, Debug, Default)]
@@ -79,10 +91,38 @@ pub fn parse_str_with_workload(
     base_dir: &Path,
     opts: &LoadOptions,
 ) -> Result<(Spec, Option<WorkloadRef>), ScenarioError> {
+    parse_scenario(text, file_label, base_dir, opts).map(|l| (l.spec, l.workload))
+}
+
+/// Reads and validates a scenario file with its `[workload]` (path
+/// resolved against the file's folder) and `[whatif]`.
+pub fn load_scenario(path: &Path, opts: &LoadOptions) -> Result<Loaded, ScenarioError> {
+    let label = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError::io(&label, e))?;
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        // load_file gives the precise message.
+        return load_file(path, opts).map(|spec| Loaded {
+            spec,
+            workload: None,
+            whatif: Whatif::default(),
+        });
+    };
+    let base = path.parent().unwrap_or(Path::new(""));
+    parse_scenario(text, &label, base, opts)
+}
+
+/// Validates scenario text with its `[workload]` (relative path resolved
+/// against `base_dir`) and `[whatif]`.
+pub fn parse_scenario(
+    text: &str,
+    file_label: &str,
+    base_dir: &Path,
+    opts: &LoadOptions,
+) -> Result<Loaded, ScenarioError> {
     let root = schema::parse_document(text).map_err(|e| toml_error(text, file_label, &e))?;
-    let (spec, raw) =
+    let (spec, raw, whatif) =
         validate::Checker::new(file_label, text, opts.policies).check_with_workload(&root)?;
-    let w = raw.map(|r| {
+    let workload = raw.map(|r| {
         let p = std::path::PathBuf::from(&r.path);
         WorkloadRef {
             format: r.format,
@@ -92,7 +132,53 @@ pub fn parse_str_with_workload(
             line: r.line,
         }
     });
-    Ok((spec, w))
+    Ok(Loaded {
+        spec,
+        workload,
+        whatif,
+    })
+}
+
+/// `--whatif KEY=VALUE` arguments, in order (a later one replaces an
+/// earlier one's key). VALUE is a TOML value (`1.5`, `["1h", "3h"]`,
+/// `{ cpus = 2 }`); KEY may be dotted (`machine_scale.cpus=2`). A VALUE
+/// that is not TOML is taken as a string, so that `load=abc` is reported
+/// as "expected a number". Errors name the flag and the key:
+/// `--whatif load: must be greater than 0 ... (got -1)`.
+pub fn parse_whatif_args(args: &[String]) -> Result<Whatif, String> {
+    let mut out = Whatif::default();
+    for arg in args {
+        let Some((key, value)) = arg.split_once('=') else {
+            return Err(format!(
+                "--whatif {arg}: expected KEY=VALUE, like load=1.5 (keys: {})",
+                WHATIF_KEYS.join(", ")
+            ));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        let top = key.split('.').next().unwrap_or("");
+        if !WHATIF_KEYS.contains(&top) {
+            return Err(format!(
+                "--whatif {key}: unknown key; allowed: {}",
+                WHATIF_KEYS.join(", ")
+            ));
+        }
+        let quoted = toml::Value::String(value.to_string()).to_string();
+        let (text, root) = match schema::parse_document(&format!("{key} = {value}\n")) {
+            Ok(root) => (format!("{key} = {value}\n"), root),
+            Err(_) => {
+                let text = format!("{key} = {quoted}\n");
+                match schema::parse_document(&text) {
+                    Ok(root) => (text, root),
+                    Err(_) => return Err(format!("--whatif {key}: not a valid key")),
+                }
+            }
+        };
+        let w = validate::Checker::new("--whatif", &text, &[])
+            .whatif_root(&root)
+            .map_err(|e| format!("--whatif {}: {}", e.key().unwrap_or(key), e.message()))?;
+        out.merge(&w);
+    }
+    Ok(out)
 }
 
 /// Validates scenario text; `file_label` names it in errors (and gives the

@@ -23,6 +23,7 @@ use crate::duration::{parse_duration, parse_duration_or_forever};
 use crate::error::ScenarioError;
 use crate::names::{validate_name, validate_resource_name, validate_role};
 use crate::schema::{Entry, Node, Val};
+use crate::whatif::{Whatif, MAX_LOAD, WHATIF_KEYS};
 
 type R<T> = Result<T, ScenarioError>;
 
@@ -40,6 +41,7 @@ const TOP_KEYS: &[&str] = &[
     "reports",
     "master",
     "faults",
+    "whatif",
 ];
 /// `[workload]`: a trace; its options are checked for type here and for
 /// meaning by the `traces` crate (which knows the formats).
@@ -737,7 +739,7 @@ impl<'a> Checker<'a> {
     // ----- the scenario --------------------------------------------------
 
     pub(crate) fn check(self, root: &Node) -> R<Spec> {
-        self.check_with_workload(root).map(|(spec, _)| spec)
+        self.check_with_workload(root).map(|(spec, _, _)| spec)
     }
 
     /// `[workload]`, checked for shape: the trace's format and path, and
@@ -789,7 +791,7 @@ impl<'a> Checker<'a> {
     pub(crate) fn check_with_workload(
         mut self,
         root: &Node,
-    ) -> R<(Spec, Option<crate::workload::RawWorkload>)> {
+    ) -> R<(Spec, Option<crate::workload::RawWorkload>, Whatif)> {
         let root_at = At {
             node: root,
             path: String::new(),
@@ -895,8 +897,111 @@ impl<'a> Checker<'a> {
             Some(at) => Some(self.workload(&at)?),
             None => None,
         };
+        let whatif = match top.get("whatif") {
+            Some(at) => self.whatif(&at)?,
+            None => Whatif::default(),
+        };
         spec.resource_names = self.names;
-        Ok((spec, workload))
+        Ok((spec, workload, whatif))
+    }
+
+    /// A document that is a `[whatif]` table's body (`--whatif`).
+    pub(crate) fn whatif_root(&self, root: &Node) -> R<Whatif> {
+        self.whatif(&At {
+            node: root,
+            path: String::new(),
+            loc: None,
+        })
+    }
+
+    /// `[whatif]` (or one `--whatif KEY=VALUE`, parsed as a one-key table).
+    fn whatif(&self, at: &At) -> R<Whatif> {
+        let t = self.table(at)?;
+        self.check_keys(&t, WHATIF_KEYS, &[])?;
+        let mut w = Whatif::default();
+        // A finite number in (0, max] (or (0, 1] for fractions).
+        let factor = |key: &str, max: f64, what: &str| -> R<Option<f64>> {
+            let Some(v) = t.get(key) else {
+                return Ok(None);
+            };
+            let x = self.number(&v)?;
+            if !(x.is_finite() && x > 0.0 && x <= max) {
+                return Err(self.err_at(&v, format!("{what} (got {})", num_text(&v.node.val))));
+            }
+            Ok(Some(x))
+        };
+        w.load = factor(
+            "load",
+            MAX_LOAD,
+            "must be greater than 0 and at most 1000 (1 = the workload as it is)",
+        )?;
+        w.machines = factor(
+            "machines",
+            1.0,
+            "a fraction of the agents: greater than 0 and at most 1",
+        )?;
+        w.duration = factor("duration", 1e9, "must be greater than 0 (1 = as they are)")?;
+        w.sample = factor(
+            "sample",
+            1.0,
+            "a fraction of the jobs: greater than 0 and at most 1",
+        )?;
+        if let Some(ms) = t.get("machine_scale") {
+            let mt = self.table(&ms)?;
+            if mt.entries.is_empty() {
+                return Err(
+                    self.err_at(&ms, "must name at least one resource, like { cpus = 2.0 }")
+                );
+            }
+            for e in mt.entries {
+                let v = mt.get(&e.key).expect("entry exists");
+                validate_resource_name(&e.key).map_err(|m| self.err_at(&v, m))?;
+                let x = self.number(&v)?;
+                if !(x.is_finite() && x > 0.0 && x <= 1e9) {
+                    return Err(self.err_at(
+                        &v,
+                        format!(
+                            "a capacity factor must be greater than 0 (got {})",
+                            num_text(&v.node.val)
+                        ),
+                    ));
+                }
+                w.machine_scale.insert(e.key.clone(), x);
+            }
+        }
+        if let Some(win) = t.get("window") {
+            let items = match &win.node.val {
+                Val::Array(_) => self.array(&win)?,
+                _ => {
+                    return Err(
+                        self.expected(&win, "an array of two durations, like [\"1h\", \"3h\"]")
+                    )
+                }
+            };
+            if items.len() != 2 {
+                return Err(self.err_at(
+                    &win,
+                    format!(
+                        "expected two durations [start, end], like [\"1h\", \"3h\"] (got {})",
+                        items.len()
+                    ),
+                ));
+            }
+            let start = self.duration(&items[0])?;
+            let end = self.duration(&items[1])?;
+            if start >= end {
+                return Err(self.err_at(
+                    &win,
+                    format!(
+                        "the window's start ({}) must come before its end ({})",
+                        human(start),
+                        human(end)
+                    ),
+                ));
+            }
+            w.window = Some((start, end));
+        }
+        Ok(w)
     }
 
     fn allocator(&mut self, at: &At) -> R<AllocatorSpec> {
