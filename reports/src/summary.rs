@@ -26,10 +26,22 @@ struct Summary<'a> {
     frameworks: BTreeMap<&'a str, FrameworkSummary>,
     fairness: Fairness,
     utilization: BTreeMap<&'a str, f64>,
-    /// Mean used fraction per resource: null until isolator accounting
+    /// Mean used fraction per resource: null unless isolator accounting
     /// measures usage.
     utilization_used: BTreeMap<&'a str, Option<f64>>,
+    /// Isolator accounting's counts; absent when it is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    isolation: Option<IsolationSummary>,
     latency: Latency,
+}
+
+/// summary.json's `isolation` (docs/isolation.md).
+#[derive(Serialize)]
+struct IsolationSummary {
+    oom_kills: u64,
+    revocable_kills: u64,
+    throttled_task_us: u64,
+    slowed_task_us: u64,
 }
 
 #[derive(Serialize)]
@@ -137,8 +149,15 @@ pub fn to_json_with(r: &RunRecord, m: &metrics::Metrics) -> String {
             .resource_names
             .names()
             .iter()
-            .map(|n| (n.as_str(), None))
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), r.mean_used.as_ref().map(|m| m[i])))
             .collect(),
+        isolation: r.isolation.map(|s| IsolationSummary {
+            oom_kills: s.oom_kills,
+            revocable_kills: s.revocable_kills,
+            throttled_task_us: s.throttled_task_us,
+            slowed_task_us: s.slowed_task_us,
+        }),
         latency: m.latency.clone(),
     };
     serde_json::to_string_pretty(&s).expect("summary serialises")

@@ -26,6 +26,8 @@ use crate::spec::{
     AgentOrder, AgentSpec, Behavior, Fit, Micros, Mode, Placement, Spec, WhenBlocked,
 };
 
+mod accounting;
+
 pub type AgentIdx = u32;
 pub type FwIdx = u32;
 pub type RoleIdx = u32;
@@ -288,6 +290,14 @@ pub enum Effect {
     TaskEnds { task: TaskId, at_us: Micros },
     /// An offer made now times out then.
     OfferTimeout { offer: u64, at_us: Micros },
+    /// Isolator accounting: agent `agent`'s next change (a task ends at
+    /// its current rate, a usage phase, an OOM) is then; ignored if the
+    /// agent's accounting version moved on.
+    AgentTimer {
+        agent: AgentIdx,
+        version: u64,
+        at_us: Micros,
+    },
 }
 
 /// The cluster: master, allocator and framework models.
@@ -372,6 +382,9 @@ pub struct Cluster {
     /// found it filtered.
     blocked: Vec<u32>,
     stamp: u32,
+    /// Isolator accounting, when the scenario turns it on (module
+    /// `accounting`); None costs nothing.
+    iso: Option<Box<crate::isolation::Isolation>>,
 }
 
 impl Cluster {
@@ -464,6 +477,10 @@ impl Cluster {
             free: Vec::new(),
             blocked: vec![0; spec.frameworks.len()],
             stamp: 0,
+            iso: spec
+                .isolation
+                .as_ref()
+                .map(|i| Box::new(crate::isolation::Isolation::new(i, spec.seed))),
         };
         for r in &spec.roles {
             let id = c.intern_role(&r.name);
@@ -755,6 +772,9 @@ impl Cluster {
         // non-partition-aware frameworks).
         let tasks = std::mem::take(&mut self.agents[a as usize].tasks);
         for t in tasks {
+            if let Some(iso) = self.iso.as_deref_mut() {
+                iso.task_removed(now, t);
+            }
             let task = &mut self.tasks[t as usize];
             task.state = TaskState::Lost;
             task.end_us = now;
@@ -871,6 +891,12 @@ impl Cluster {
     /// A task reaches its end time: finished, resources recovered (no
     /// filter, no allocation: they wait for the next pass, MESOS-3078).
     pub fn task_ends(&mut self, now: Micros, t: TaskId) {
+        self.end_task(now, t, TaskState::Finished);
+    }
+
+    /// A running task ends in `state` (finished, or killed by isolator
+    /// accounting): resources recovered as for a finished task.
+    fn end_task(&mut self, now: Micros, t: TaskId, state: TaskState) {
         let task = &self.tasks[t as usize];
         if task.state != TaskState::Running {
             return; // lost with its agent before
@@ -895,10 +921,16 @@ impl Cluster {
                 self.tasks[moved as usize].slot = slot as u32;
             }
         }
+        let finite = job.duration_us.is_some();
+        if let Some(iso) = self.iso.as_deref_mut() {
+            iso.task_removed(now, t);
+        }
         let task = &mut self.tasks[t as usize];
-        task.state = TaskState::Finished;
+        task.state = state;
         task.end_us = now;
-        self.running_finite -= 1;
+        if finite {
+            self.running_finite -= 1;
+        }
         self.frameworks[fw as usize].running_tasks -= 1;
         self.total_task_alloc.sub(&res);
         self.recover(fw, a, &part);
@@ -1888,7 +1920,14 @@ impl Cluster {
         self.total_task_alloc.add(&res);
         self.mark_changed(fw);
         self.last_progress_us = now;
-        if let Some(d) = duration {
+        if let Some(iso) = self.iso.as_deref_mut() {
+            // Accounting decides when the task ends (its agent's timer).
+            let cpus = self.agents[a as usize].total.total().0[crate::resources::CPUS];
+            iso.task_started(now, t, a, cpus, job, &res, duration);
+            if duration.is_some() {
+                self.running_finite += 1;
+            }
+        } else if let Some(d) = duration {
             self.running_finite += 1;
             self.effects.push(Effect::TaskEnds {
                 task: t,

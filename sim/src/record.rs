@@ -143,6 +143,8 @@ pub struct UtilRow {
     pub total: Res,
     /// Held by running tasks.
     pub allocated: Res,
+    /// What running tasks use (isolator accounting); None when it is off.
+    pub used: Option<Res>,
 }
 
 /// Per-framework figures for `summary.json`.
@@ -179,4 +181,9 @@ pub struct RunRecord {
     pub framework_stats: Vec<FrameworkStats>,
     /// Time-weighted mean of allocated / total per resource over [0, end].
     pub mean_utilization: Vec<f64>,
+    /// Time-weighted mean of used / total per resource, with isolator
+    /// accounting on.
+    pub mean_used: Option<Vec<f64>>,
+    /// Isolator accounting's counts, when it is on.
+    pub isolation: Option<crate::isolation::IsolationStats>,
 }

@@ -20,6 +20,9 @@ pub enum Stream {
     AgentOrder = 3,
     /// Policies that draw (the random sorter).
     Policy = 4,
+    /// Isolator accounting: each task's usage draws (one sub-stream per
+    /// task, see [`Rng::for_item`]).
+    Usage = 5,
 }
 
 /// A deterministic generator for one purpose.
@@ -39,6 +42,14 @@ impl Rng {
         let mut inner = ChaCha8Rng::seed_from_u64(seed);
         inner.set_stream(stream);
         Rng { inner }
+    }
+
+    /// A generator for one item (a task id) of a purpose: its own ChaCha
+    /// stream, numbered `(purpose << 48) | item`, so that an item's draws
+    /// depend neither on the order in which items draw nor on any other
+    /// purpose (the sub-streams of `Policy` are numbered below 2^48).
+    pub fn for_item(seed: u64, stream: Stream, item: u64) -> Rng {
+        Self::with_stream(seed, ((stream as u64) << 48) | (item & ((1 << 48) - 1)))
     }
 
     pub fn next_u64(&mut self) -> u64 {

@@ -283,6 +283,9 @@ pub struct Spec {
     /// `[reports] offers`: keep a row per offer for offers.csv (a long
     /// trace replay makes hundreds of millions; false keeps the header).
     pub record_offers: bool,
+    /// `[isolation]` (with per-job `usage`/`limit` and
+    /// `[oversubscription]`): isolator accounting; None leaves it off.
+    pub isolation: Option<crate::isolation::IsolationSpec>,
 }
 
 impl Spec {
@@ -300,6 +303,7 @@ impl Spec {
             events: Vec::new(),
             sample_us: None,
             record_offers: true,
+            isolation: None,
         }
     }
 

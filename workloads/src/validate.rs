@@ -23,6 +23,8 @@ use crate::error::ScenarioError;
 use crate::names::{validate_name, validate_resource_name, validate_role};
 use crate::schema::{Entry, Node, Val};
 
+mod iso;
+
 type R<T> = Result<T, ScenarioError>;
 
 const TOP_KEYS: &[&str] = &[
@@ -37,6 +39,7 @@ const TOP_KEYS: &[&str] = &[
     "expect", // read by `load_expectations` (expect.rs) for `mesosim check`
     "workload",
     "reports",
+    "isolation", // isolator accounting: validate/iso.rs
 ];
 /// `[workload]`: a trace; its options are checked for type here and for
 /// meaning by the `traces` crate (which knows the formats).
@@ -51,7 +54,7 @@ const WORKLOAD_KEYS: &[&str] = &[
 const WORKLOAD_RESERVED: &[&str] = &["synthetic"];
 /// Tables of later features: refused loudly so that nobody believes a
 /// fault or a trace was simulated when it was ignored.
-const TOP_RESERVED: &[&str] = &["faults", "master", "isolation", "oversubscription"];
+const TOP_RESERVED: &[&str] = &["faults", "master", "oversubscription"];
 const ALLOCATOR_KEYS: &[&str] = &[
     "policy",
     "mode",
@@ -86,7 +89,16 @@ const FRAMEWORK_KEYS: &[&str] = &[
     "suppress_when_idle",
     "jobs",
 ];
-const JOB_KEYS: &[&str] = &["name", "at", "tasks", "resources", "duration", "priority"];
+const JOB_KEYS: &[&str] = &[
+    "name",
+    "at",
+    "tasks",
+    "resources",
+    "duration",
+    "priority",
+    "usage", // read by validate/iso.rs
+    "limit", // read by validate/iso.rs
+];
 const ACTIONS: &[(&str, &[&str])] = &[
     ("set-weight", &["role", "weight"]),
     ("set-quota", &["role", "guarantee", "limit"]),
@@ -735,6 +747,8 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
+
+        self.isolation(&top, &mut spec)?;
 
         let workload = match top.get("workload") {
             Some(at) => Some(self.workload(&at)?),
