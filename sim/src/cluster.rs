@@ -2250,7 +2250,7 @@ impl Cluster {
                 fw_sum, self.total_charged
             ));
         }
-        Ok(())
+        self.check_accounting()
     }
 
     /// Offers made so far.

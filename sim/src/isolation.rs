@@ -39,7 +39,6 @@ pub const MIN_MEM: i64 = 32 * SCALE;
 /// The smallest CFS quota: 1 ms per 100 ms period, i.e. 0.01 cpu.
 pub const MIN_CFS_CPUS: i64 = 10;
 const CPU_SHARES_PER_CPU: i64 = 1024;
-const REVOCABLE_SHARES_PER_CPU: i64 = 10;
 const MIN_CPU_SHARES: i64 = 2;
 /// Millionths of a cpu per thousandth (the sharing's finer unit).
 const MICRO: i64 = 1000;
@@ -65,13 +64,6 @@ pub struct JobUsage {
     pub limit_mem: Option<i64>,
 }
 
-/// `[oversubscription]`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OversubscriptionSpec {
-    /// The estimator offers (allocated - used) x (1 - margin).
-    pub safety_margin: f64,
-}
-
 /// `[isolation]` and the per-job keys, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IsolationSpec {
@@ -87,9 +79,6 @@ pub struct IsolationSpec {
     pub noise: f64,
     /// By (framework index, index among its jobs).
     pub jobs: BTreeMap<(usize, usize), JobUsage>,
-    /// Frameworks with `revocable = true`, ascending.
-    pub revocable_frameworks: Vec<usize>,
-    pub oversubscription: Option<OversubscriptionSpec>,
 }
 
 impl Default for IsolationSpec {
@@ -101,8 +90,6 @@ impl Default for IsolationSpec {
             usage_mem: 0.8,
             noise: 0.0,
             jobs: BTreeMap::new(),
-            revocable_frameworks: Vec::new(),
-            oversubscription: None,
         }
     }
 }
@@ -112,7 +99,8 @@ impl Default for IsolationSpec {
 pub struct IsolationStats {
     /// Tasks failed with REASON_CONTAINER_LIMITATION_MEMORY.
     pub oom_kills: u64,
-    /// Revocable tasks killed by the QoS controller.
+    /// Revocable tasks killed by the QoS controller (oversubscription is
+    /// not modelled yet: always 0).
     pub revocable_kills: u64,
     /// Task-microseconds during which a CFS quota held a task below what
     /// it wanted.
@@ -164,7 +152,6 @@ pub fn water_fill(capacity: i64, demands: &[i64], weights: &[i64]) -> Vec<i64> {
 #[derive(Clone, Debug, Default)]
 struct JobIso {
     usage: JobUsage,
-    revocable: bool,
 }
 
 /// One running task's container.
@@ -229,7 +216,6 @@ pub struct Isolation {
     noise: f64,
     seed: u64,
     spec_jobs: BTreeMap<(usize, usize), JobUsage>,
-    revocable_frameworks: Vec<usize>,
     jobs: Vec<JobIso>,
     tasks: BTreeMap<TaskId, TaskIso>,
     agents: Vec<AgentIso>,
@@ -249,7 +235,6 @@ impl Isolation {
             noise: spec.noise,
             seed,
             spec_jobs: spec.jobs.clone(),
-            revocable_frameworks: spec.revocable_frameworks.clone(),
             jobs: Vec::new(),
             tasks: BTreeMap::new(),
             agents: Vec::new(),
@@ -280,13 +265,7 @@ impl Isolation {
     /// job `job` of framework `fw` in the scenario.
     pub fn job_submitted(&mut self, fw: usize, job: usize) {
         let usage = self.spec_jobs.get(&(fw, job)).cloned().unwrap_or_default();
-        let revocable = self.revocable_frameworks.binary_search(&fw).is_ok();
-        self.jobs.push(JobIso { usage, revocable });
-    }
-
-    /// True if the job's tasks run on revocable resources.
-    pub fn job_revocable(&self, job: u32) -> bool {
-        self.jobs.get(job as usize).is_some_and(|j| j.revocable)
+        self.jobs.push(JobIso { usage });
     }
 
     fn agent(&mut self, a: AgentIdx) -> &mut AgentIso {
@@ -335,11 +314,9 @@ impl Isolation {
         let mem = self.model(request.0[MEM], self.frac_mem, rng.as_mut());
         let (oc, om) = (self.ovh_cpus(), self.ovh_mem());
         let req_c = request.0[CPUS] + oc;
-        let shares = if j.revocable {
-            (REVOCABLE_SHARES_PER_CPU * req_c / SCALE).max(MIN_CPU_SHARES)
-        } else {
-            (CPU_SHARES_PER_CPU * req_c / SCALE).max(MIN_CPU_SHARES)
-        };
+        // Mesos: max(1024 x cpus, 2), truncated (revocable containers
+        // get 10 x cpus there; no task is revocable in mesosim yet).
+        let shares = (CPU_SHARES_PER_CPU * req_c / SCALE).max(MIN_CPU_SHARES);
         let cap_u = self.cfs.then(|| {
             (j.usage.limit_cpus.unwrap_or(request.0[CPUS]) + oc).max(MIN_CFS_CPUS) * MICRO
         });
@@ -534,9 +511,11 @@ impl Isolation {
         self.stats
     }
 
-    /// Counts a revocable task killed by the QoS controller.
-    pub fn count_revocable_kill(&mut self) {
-        self.stats.revocable_kills += 1;
+    /// The running tasks accounted on agent `a`, in start order.
+    pub fn agent_tasks(&self, a: AgentIdx) -> &[TaskId] {
+        self.agents
+            .get(a as usize)
+            .map_or(&[][..], |ag| ag.tasks.as_slice())
     }
 }
 

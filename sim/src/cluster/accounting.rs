@@ -63,6 +63,27 @@ impl Cluster {
         Some(used)
     }
 
+    /// Accounting's books agree with the agents': the same running tasks
+    /// on every agent.
+    pub(super) fn check_accounting(&self) -> Result<(), String> {
+        let Some(iso) = self.iso.as_deref() else {
+            return Ok(());
+        };
+        for (i, agent) in self.agents.iter().enumerate() {
+            let mut mine: Vec<u64> = iso.agent_tasks(i as AgentIdx).to_vec();
+            let mut theirs = agent.tasks.clone();
+            mine.sort_unstable();
+            theirs.sort_unstable();
+            if mine != theirs {
+                return Err(format!(
+                    "agent {}: accounting tracks tasks {mine:?} but {theirs:?} run there",
+                    agent.name
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Closes accounting at the run's end; its counts.
     pub fn accounting_finish(&mut self, end: Micros) -> Option<IsolationStats> {
         self.iso.as_deref_mut().map(|iso| iso.finish(end))
