@@ -465,3 +465,44 @@ fn bad_isolation_keys_are_reported_with_their_place() {
         "sc.toml:2:1: isolation.cfs: expected true or false, got the string \"yes\""
     );
 }
+
+#[test]
+fn removed_agent_loses_slowed_tasks_in_tasks_mode() {
+    // Tasks mode (first fit): both tasks of 2 cpus go on "m" at 0 and,
+    // using 4 cpus each, run at half speed. remove-agent at 50 s makes
+    // them lost then (not finished at 200 s); accounting stops with them:
+    // slowed_task_us = 2 x 50 s. The in-process run checks after every
+    // time that accounting tracks exactly the agents' running tasks.
+    let s = common::spec(
+        r#"
+[allocator]
+mode = "tasks"
+[[agents]]
+name = "m"
+resources = { cpus = 4, mem = 8192 }
+[[frameworks]]
+name = "f"
+[[frameworks.jobs]]
+tasks = 2
+resources = { cpus = 2, mem = 1024 }
+duration = "100s"
+usage = { cpus = 4 }
+[isolation]
+executor_overhead = false
+[[events]]
+at = "50s"
+action = "remove-agent"
+agent = "m"
+"#,
+    );
+    let rec = common::run(&s);
+    for t in &rec.tasks {
+        assert_eq!(
+            (t.start_us, t.end_us, t.state),
+            (Some(0), Some(50_000_000), sim::record::TaskState::Lost)
+        );
+    }
+    let iso = rec.isolation.expect("accounting on");
+    assert_eq!(iso.slowed_task_us, 100_000_000);
+    assert_eq!(iso.oom_kills, 0);
+}
