@@ -26,9 +26,12 @@ struct Summary<'a> {
     frameworks: BTreeMap<&'a str, FrameworkSummary>,
     fairness: Fairness,
     utilization: BTreeMap<&'a str, f64>,
-    /// Mean used fraction per resource: null until isolator accounting
+    /// Mean used fraction per resource: null unless isolator accounting
     /// measures usage.
     utilization_used: BTreeMap<&'a str, Option<f64>>,
+    /// Isolator accounting's counts; absent when it is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    isolation: Option<IsolationSummary>,
     latency: Latency,
     /// Fault and recovery counts (scenarios with faults only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,6 +154,15 @@ fn failover_section(r: &RunRecord) -> Option<Failover> {
     })
 }
 
+/// summary.json's `isolation` (docs/isolation.md).
+#[derive(Serialize)]
+struct IsolationSummary {
+    oom_kills: u64,
+    revocable_kills: u64,
+    throttled_task_us: u64,
+    slowed_task_us: u64,
+}
+
 #[derive(Serialize)]
 struct FrameworkSummary {
     tasks_finished: u64,
@@ -261,8 +273,15 @@ pub fn to_json_extra(r: &RunRecord, m: &metrics::Metrics, extra: &Extra) -> Stri
             .resource_names
             .names()
             .iter()
-            .map(|n| (n.as_str(), None))
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), r.mean_used.as_ref().map(|m| m[i])))
             .collect(),
+        isolation: r.isolation.map(|s| IsolationSummary {
+            oom_kills: s.oom_kills,
+            revocable_kills: s.revocable_kills,
+            throttled_task_us: s.throttled_task_us,
+            slowed_task_us: s.slowed_task_us,
+        }),
         latency: m.latency.clone(),
         faults: r.faults.as_ref().map(|c| Faults {
             agent_crashes: c.agent_crashes,

@@ -176,14 +176,15 @@ pub fn write_utilization(r: &RunRecord, path: &Path) -> Result<(), ReportError> 
     let names = r.resource_names.names();
     for u in &r.utilization {
         for (i, name) in names.iter().enumerate() {
-            // `used` stays empty until isolator accounting exists: no
-            // usage is measured, and an empty cell means "not known".
+            // `used` is empty ("not known") unless isolator accounting
+            // measures usage (`[isolation]`, docs/isolation.md).
+            let used = u.used.map(|x| format_thousandths(x.0[i]));
             w.write_record([
                 u.time_us.to_string().as_str(),
                 name,
                 &format_thousandths(u.total.0[i]),
                 &format_thousandths(u.allocated.0[i]),
-                "",
+                used.as_deref().unwrap_or(""),
             ])
             .map_err(&e)?;
         }

@@ -30,6 +30,8 @@ use crate::spec::{
     AgentOrder, AgentSpec, Behavior, Fit, MasterSpec, Micros, Mode, Placement, Spec, WhenBlocked,
 };
 
+mod accounting;
+
 pub type AgentIdx = u32;
 pub type FwIdx = u32;
 pub type RoleIdx = u32;
@@ -224,7 +226,7 @@ struct Agent {
     detect_us: Option<Micros>,
     /// Tasks that ended on the host while the master could not hear of
     /// it, with their end time: reported when the agent reconnects.
-    deferred: Vec<(TaskId, Micros)>,
+    deferred: Vec<(TaskId, Micros, TaskState)>,
     /// Tasks that died with the host (crash) that the master has not yet
     /// written off.
     dead: Vec<TaskId>,
@@ -331,6 +333,14 @@ pub enum Effect {
     OfferTimeout { offer: u64, at_us: Micros },
     /// A master, agent or scheduler timer (faults and failover).
     Timer { timer: Timer, at_us: Micros },
+    /// Isolator accounting: agent `agent`'s next change (a task ends at
+    /// its current rate, a usage phase, an OOM) is then; ignored if the
+    /// agent's accounting version moved on.
+    AgentTimer {
+        agent: AgentIdx,
+        version: u64,
+        at_us: Micros,
+    },
 }
 
 /// The cluster: master, allocator and framework models.
@@ -440,6 +450,9 @@ pub struct Cluster {
     /// new agent with the same spec).
     agent_specs: Vec<AgentSpec>,
     random: RandomFaults,
+    /// Isolator accounting, when the scenario turns it on (module
+    /// `accounting`); None costs nothing.
+    iso: Option<Box<crate::isolation::Isolation>>,
 }
 
 impl Cluster {
@@ -544,6 +557,10 @@ impl Cluster {
             fault_counts: FaultCounts::default(),
             agent_specs: Vec::new(),
             random: RandomFaults::new(spec.seed, &spec.faults),
+            iso: spec
+                .isolation
+                .as_ref()
+                .map(|i| Box::new(crate::isolation::Isolation::new(i, spec.seed))),
         };
         for r in &spec.roles {
             let id = c.intern_role(&r.name);
@@ -961,7 +978,7 @@ impl Cluster {
     fn believed_tasks(&self, id: AgentIdx) -> Vec<TaskId> {
         let agent = &self.agents[id as usize];
         let mut v: Vec<TaskId> = agent.tasks.clone();
-        v.extend(agent.deferred.iter().map(|&(t, _)| t));
+        v.extend(agent.deferred.iter().map(|&(t, _, _)| t));
         v.extend(agent.dead.iter().copied());
         v.sort_unstable();
         v
@@ -1007,7 +1024,7 @@ impl Cluster {
         // they stop.
         let tasks = std::mem::take(&mut self.agents[a as usize].tasks);
         for t in tasks {
-            self.stop_on_host(t);
+            self.stop_on_host(now, t);
             self.write_off(now, t, TaskState::Lost);
         }
         for t in self.take_unreported(a) {
@@ -1020,8 +1037,12 @@ impl Cluster {
         self.last_progress_us = now;
     }
 
-    /// The task stops running on its host (it leaves the host's list).
-    fn stop_on_host(&mut self, t: TaskId) {
+    /// The task stops running on its host (the caller takes it out of the
+    /// host's list).
+    fn stop_on_host(&mut self, now: Micros, t: TaskId) {
+        if let Some(iso) = self.iso.as_deref_mut() {
+            iso.task_removed(now, t);
+        }
         let task = &mut self.tasks[t as usize];
         task.slot = DEAD_SLOT;
         let job = &self.jobs[task.job as usize];
@@ -1034,7 +1055,7 @@ impl Cluster {
     /// emptied).
     fn take_unreported(&mut self, a: AgentIdx) -> Vec<TaskId> {
         let agent = &mut self.agents[a as usize];
-        let mut v: Vec<TaskId> = agent.deferred.drain(..).map(|(t, _)| t).collect();
+        let mut v: Vec<TaskId> = agent.deferred.drain(..).map(|(t, _, _)| t).collect();
         v.append(&mut agent.dead);
         v.sort_unstable();
         v
@@ -1159,6 +1180,12 @@ impl Cluster {
     /// failover, agent written off), the status update waits on the agent
     /// until it reconnects.
     pub fn task_ends(&mut self, now: Micros, t: TaskId) {
+        self.end_task(now, t, TaskState::Finished);
+    }
+
+    /// A running task ends in `state` (finished, or killed by isolator
+    /// accounting): resources recovered as for a finished task.
+    fn end_task(&mut self, now: Micros, t: TaskId, state: TaskState) {
         let task = &self.tasks[t as usize];
         if task.slot == DEAD_SLOT
             || !matches!(
@@ -1179,17 +1206,26 @@ impl Cluster {
             }
         }
         self.tasks[t as usize].slot = DEAD_SLOT;
-        self.running_finite -= 1;
+        if self.jobs[self.tasks[t as usize].job as usize]
+            .duration_us
+            .is_some()
+        {
+            self.running_finite -= 1;
+        }
+        if let Some(iso) = self.iso.as_deref_mut() {
+            iso.task_removed(now, t);
+        }
         if self.hears(a) && self.tasks[t as usize].state == TaskState::Running {
-            self.task_finished(now, t, now);
+            self.task_finished(now, t, now, state);
         } else {
-            self.agents[a as usize].deferred.push((t, now));
+            self.agents[a as usize].deferred.push((t, now, state));
         }
     }
 
-    /// The master learns that task `t` finished at `end_us` (now, or
-    /// earlier while it could not hear the agent).
-    fn task_finished(&mut self, now: Micros, t: TaskId, end_us: Micros) {
+    /// The master learns that task `t` ended in `state` (finished, or
+    /// failed by isolator accounting) at `end_us` (now, or earlier while
+    /// it could not hear the agent).
+    fn task_finished(&mut self, now: Micros, t: TaskId, end_us: Micros, state: TaskState) {
         let task = &self.tasks[t as usize];
         let a = task.agent;
         let was_running = task.state == TaskState::Running;
@@ -1204,7 +1240,7 @@ impl Cluster {
             part.unres.sub(r);
         }
         let task = &mut self.tasks[t as usize];
-        task.state = TaskState::Finished;
+        task.state = state;
         task.end_us = end_us;
         if was_running {
             self.frameworks[fw as usize].running_tasks -= 1;
@@ -2215,7 +2251,14 @@ impl Cluster {
         self.total_task_alloc.add(&res);
         self.mark_changed(fw);
         self.last_progress_us = now;
-        if let Some(d) = duration {
+        if let Some(iso) = self.iso.as_deref_mut() {
+            // Accounting decides when the task ends (its agent's timer).
+            let cpus = self.agents[a as usize].total.total().0[crate::resources::CPUS];
+            iso.task_started(now, t, a, cpus, job, &res, duration);
+            if duration.is_some() {
+                self.running_finite += 1;
+            }
+        } else if let Some(d) = duration {
             self.running_finite += 1;
             self.effects.push(Effect::TaskEnds {
                 task: t,
@@ -2540,7 +2583,7 @@ impl Cluster {
                 fw_sum, self.total_charged
             ));
         }
-        Ok(())
+        self.check_accounting()
     }
 
     /// Offers made so far.

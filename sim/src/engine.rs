@@ -33,9 +33,14 @@ enum Class {
 #[derive(Clone, Copy, Debug)]
 enum Ev {
     TaskEnd(TaskId),
+    /// Isolator accounting: an agent's timer (agent, version).
+    AgentTimer(u32, u64),
     AgentJoin(usize),
     FrameworkRegister(FwIdx),
-    JobSubmit { framework: FwIdx, job: usize },
+    JobSubmit {
+        framework: FwIdx,
+        job: usize,
+    },
     Scripted(usize),
     OfferTimeout(u64),
     Timer(Timer),
@@ -137,7 +142,10 @@ pub fn run(
     let mut util_integral = vec![0.0f64; nres];
     let mut util_last = vec![0.0f64; nres];
     let mut util_since: Micros = 0;
-    let mut last_util: Option<(Res, Res)> = None;
+    let mut last_util: Option<(Res, Res, Option<Res>)> = None;
+    let accounting = cluster.accounting();
+    let mut used_integral = vec![0.0f64; nres];
+    let mut used_last = vec![0.0f64; nres];
     let mut changed: Vec<FwIdx> = Vec::new();
 
     let mut next_tick: Micros = interval;
@@ -180,6 +188,7 @@ pub fn run(
             events += 1;
             match ev {
                 Ev::TaskEnd(task) => cluster.task_ends(t, task),
+                Ev::AgentTimer(a, version) => cluster.agent_timer(t, a, version),
                 Ev::AgentJoin(i) => {
                     cluster.add_agent(t, &spec.agents[i]);
                 }
@@ -195,6 +204,7 @@ pub fn run(
                         j.duration_us,
                         j.priority,
                     );
+                    cluster.accounting_job_submitted(framework, job);
                 }
                 Ev::Scripted(i) => cluster.apply(t, &spec.events[i].action),
                 Ev::OfferTimeout(o) => cluster.offer_timeout(o),
@@ -220,6 +230,7 @@ pub fn run(
                 cluster.schedule_tasks(t);
             }
         }
+        cluster.accounting_flush(t);
         schedule_effects(&mut cluster, &mut queue, &mut background);
 
         // Record shares and utilisation as they stand after this time.
@@ -272,17 +283,23 @@ pub fn run(
             }
         }
         let alloc = cluster.task_alloc();
-        if last_util != Some((total, alloc)) {
-            last_util = Some((total, alloc));
+        let used = cluster.accounting_used();
+        if last_util != Some((total, alloc, used)) {
+            last_util = Some((total, alloc, used));
             for r in 0..nres {
                 util_integral[r] += util_last[r] * (t - util_since) as f64;
                 util_last[r] = fraction(alloc.0[r], total.0[r]);
+                if let Some(u) = used {
+                    used_integral[r] += used_last[r] * (t - util_since) as f64;
+                    used_last[r] = fraction(u.0[r], total.0[r]);
+                }
             }
             util_since = t;
             let r = UtilRow {
                 time_us: t,
                 total,
                 allocated: alloc,
+                used,
             };
             match sample {
                 None => util_rows.push(r),
@@ -332,6 +349,13 @@ pub fn run(
         .map(|r| mean_of(util_integral[r], util_last[r], util_since))
         .collect();
 
+    let mean_used: Option<Vec<f64>> = accounting.then(|| {
+        (0..nres)
+            .map(|r| mean_of(used_integral[r], used_last[r], util_since))
+            .collect()
+    });
+    let isolation = cluster.accounting_finish(end_us);
+
     let tasks = cluster.task_rows();
     let jobs: Vec<JobInfo> = cluster
         .jobs
@@ -377,6 +401,8 @@ pub fn run(
                 .events
                 .iter()
                 .any(|e| matches!(e.action, crate::spec::Action::FailMaster)),
+        mean_used,
+        isolation,
     })
 }
 
@@ -476,6 +502,13 @@ fn schedule_effects(cluster: &mut Cluster, queue: &mut EventQueue<Ev>, backgroun
             Effect::OfferTimeout { offer, at_us } => {
                 queue.push(at_us, Class::OfferTimeout as u8, Ev::OfferTimeout(offer))
             }
+            // Accounting's task ends, OOM kills and usage phases happen
+            // where task ends do: first at their time.
+            Effect::AgentTimer {
+                agent,
+                version,
+                at_us,
+            } => queue.push(at_us, Class::TaskEnd as u8, Ev::AgentTimer(agent, version)),
             Effect::Timer { timer, at_us } => {
                 if timer.is_background() {
                     *background += 1;

@@ -143,6 +143,8 @@ pub struct UtilRow {
     pub total: Res,
     /// Held by running tasks.
     pub allocated: Res,
+    /// What running tasks use (isolator accounting); None when it is off.
+    pub used: Option<Res>,
 }
 
 /// Per-framework figures for `summary.json`.
@@ -186,4 +188,9 @@ pub struct RunRecord {
     /// The scenario can fail the master (`fail-master` or `master_mtbf`):
     /// summary.json then has a `failover` section even with no failure.
     pub master_faults: bool,
+    /// Time-weighted mean of used / total per resource, with isolator
+    /// accounting on.
+    pub mean_used: Option<Vec<f64>>,
+    /// Isolator accounting's counts, when it is on.
+    pub isolation: Option<crate::isolation::IsolationStats>,
 }

@@ -26,6 +26,9 @@ pub enum Stream {
     /// What-if transforms (`[whatif]`): job thinning, duplication and
     /// sampling, agent removal. Read by random access ([`Rng::at`]).
     Whatif = 6,
+    /// Isolator accounting: each task's usage draws (one sub-stream per
+    /// task, see [`Rng::for_item`]).
+    Usage = 7,
 }
 
 /// A deterministic generator for one purpose.
@@ -56,6 +59,14 @@ impl Rng {
         // ChaCha words are 32 bits: one u64 is two of them.
         r.inner.set_word_pos(index as u128 * 2);
         r
+    }
+
+    /// A generator for one item (a task id) of a purpose: its own ChaCha
+    /// stream, numbered `(purpose << 48) | item`, so that an item's draws
+    /// depend neither on the order in which items draw nor on any other
+    /// purpose (the sub-streams of `Policy` are numbered below 2^48).
+    pub fn for_item(seed: u64, stream: Stream, item: u64) -> Rng {
+        Self::with_stream(seed, ((stream as u64) << 48) | (item & ((1 << 48) - 1)))
     }
 
     pub fn next_u64(&mut self) -> u64 {

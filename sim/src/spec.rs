@@ -390,6 +390,9 @@ pub struct Spec {
     pub record_offers: bool,
     pub master: MasterSpec,
     pub faults: FaultsSpec,
+    /// `[isolation]` (with per-job `usage`/`limit` and
+    /// `[oversubscription]`): isolator accounting; None leaves it off.
+    pub isolation: Option<crate::isolation::IsolationSpec>,
 }
 
 impl Spec {
@@ -409,6 +412,7 @@ impl Spec {
             record_offers: true,
             master: MasterSpec::default(),
             faults: FaultsSpec::default(),
+            isolation: None,
         }
     }
 

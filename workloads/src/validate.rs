@@ -25,6 +25,8 @@ use crate::names::{validate_name, validate_resource_name, validate_role};
 use crate::schema::{Entry, Node, Val};
 use crate::whatif::{Whatif, MAX_LOAD, WHATIF_KEYS};
 
+mod iso;
+
 type R<T> = Result<T, ScenarioError>;
 
 const TOP_KEYS: &[&str] = &[
@@ -42,6 +44,7 @@ const TOP_KEYS: &[&str] = &[
     "master",
     "faults",
     "whatif",
+    "isolation", // isolator accounting: validate/iso.rs
 ];
 /// `[workload]`: a trace; its options are checked for type here and for
 /// meaning by the `traces` crate (which knows the formats).
@@ -56,7 +59,7 @@ const WORKLOAD_KEYS: &[&str] = &[
 const WORKLOAD_RESERVED: &[&str] = &["synthetic"];
 /// Tables of later features: refused loudly so that nobody believes a
 /// fault or a trace was simulated when it was ignored.
-const TOP_RESERVED: &[&str] = &["isolation", "oversubscription"];
+const TOP_RESERVED: &[&str] = &["oversubscription"];
 const MASTER_KEYS: &[&str] = &[
     "replicas",
     "agent_ping_timeout",
@@ -112,7 +115,16 @@ const FRAMEWORK_KEYS: &[&str] = &[
     "failover_timeout",
     "jobs",
 ];
-const JOB_KEYS: &[&str] = &["name", "at", "tasks", "resources", "duration", "priority"];
+const JOB_KEYS: &[&str] = &[
+    "name",
+    "at",
+    "tasks",
+    "resources",
+    "duration",
+    "priority",
+    "usage", // read by validate/iso.rs
+    "limit", // read by validate/iso.rs
+];
 const ACTIONS: &[(&str, &[&str])] = &[
     ("set-weight", &["role", "weight"]),
     ("set-quota", &["role", "guarantee", "limit"]),
@@ -892,6 +904,8 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
+
+        self.isolation(&top, &mut spec)?;
 
         let workload = match top.get("workload") {
             Some(at) => Some(self.workload(&at)?),

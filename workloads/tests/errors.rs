@@ -73,7 +73,7 @@ fn io_error_has_no_line() {
 fn unknown_keys_everywhere() {
     assert_eq!(
         err("nmae = \"x\"\n"),
-        "sc.toml:1:1: nmae: unknown key `nmae`; allowed here: name, seed, end, allocator, roles, agents, frameworks, events, expect, workload, reports, master, faults, whatif"
+        "sc.toml:1:1: nmae: unknown key `nmae`; allowed here: name, seed, end, allocator, roles, agents, frameworks, events, expect, workload, reports, master, faults, whatif, isolation"
     );
     assert_eq!(
         err("[allocator]\npolicy = \"drf\"\nintervall = \"1s\"\n"),
@@ -93,7 +93,7 @@ fn unknown_keys_everywhere() {
     );
     assert_eq!(
         err(&with_base("[[frameworks.jobs]]\nresources = { cpus = 1 }\nduration = \"1s\"\ncount = 3\n")),
-        "sc.toml:13:1: frameworks[0].jobs[0].count: unknown key `count`; allowed here: name, at, tasks, resources, duration, priority"
+        "sc.toml:13:1: frameworks[0].jobs[0].count: unknown key `count`; allowed here: name, at, tasks, resources, duration, priority, usage, limit"
     );
     assert_eq!(
         err(&with_base("[[events]]\nat = \"6s\"\naction = \"suppress\"\nframework = \"f\"\nrole = \"r\"\n")),
@@ -103,7 +103,7 @@ fn unknown_keys_everywhere() {
 
 #[test]
 fn reserved_tables_and_actions_are_not_supported_yet() {
-    for t in ["isolation", "oversubscription"] {
+    for t in ["oversubscription"] {
         assert_eq!(
             err(&format!("name = \"x\"\n\n[{t}]\nx = 1\n")),
             format!("sc.toml:3:2: {t}: not supported yet: this key is reserved for a later version of mesosim")

@@ -358,7 +358,7 @@ impl Cluster {
         self.agents[a as usize].link = AgentLink::Crashed;
         let tasks = std::mem::take(&mut self.agents[a as usize].tasks);
         for t in tasks {
-            self.stop_on_host(t);
+            self.stop_on_host(now, t);
             self.agents[a as usize].dead.push(t);
         }
         if was_reachable && self.leader_up && self.agents[a as usize].view == MasterView::Registered
@@ -493,13 +493,13 @@ impl Cluster {
     /// reach the master now.
     fn deliver_deferred(&mut self, now: Micros, a: AgentIdx) {
         let mut deferred = std::mem::take(&mut self.agents[a as usize].deferred);
-        deferred.sort_unstable_by_key(|&(t, end)| (end, t));
-        for (t, end) in deferred {
+        deferred.sort_unstable_by_key(|&(t, end, _)| (end, t));
+        for (t, end, state) in deferred {
             if matches!(
                 self.tasks[t as usize].state,
                 TaskState::Running | TaskState::Lost | TaskState::Unreachable
             ) {
-                self.task_finished(now, t, end);
+                self.task_finished(now, t, end, state);
             }
         }
     }
@@ -533,7 +533,7 @@ impl Cluster {
             }
             MasterView::Recovered => {
                 self.deliver_deferred(now, a);
-                self.stop_removed_frameworks_tasks(a);
+                self.stop_removed_frameworks_tasks(now, a);
                 let agent = &mut self.agents[a as usize];
                 agent.view = MasterView::Registered;
                 agent.registered_us = now;
@@ -559,7 +559,7 @@ impl Cluster {
                 // pruned it): its tasks come back as they are.
                 self.fault_counts.agents_reregistered += 1;
                 self.deliver_deferred(now, a);
-                self.stop_removed_frameworks_tasks(a);
+                self.stop_removed_frameworks_tasks(now, a);
                 self.registry.admit(a);
                 let agent = &mut self.agents[a as usize];
                 agent.view = MasterView::Registered;
@@ -576,13 +576,13 @@ impl Cluster {
 
     /// Tasks of frameworks the master tore down are shut down when their
     /// agent comes back (`ShutdownFrameworkMessage`).
-    fn stop_removed_frameworks_tasks(&mut self, a: AgentIdx) {
+    fn stop_removed_frameworks_tasks(&mut self, now: Micros, a: AgentIdx) {
         let tasks = self.agents[a as usize].tasks.clone();
         let mut keep = Vec::with_capacity(tasks.len());
         for t in tasks {
             let fw = self.jobs[self.tasks[t as usize].job as usize].framework;
             if self.frameworks[fw as usize].removed {
-                self.stop_on_host(t);
+                self.stop_on_host(now, t);
                 self.task_resv.remove(&t);
             } else {
                 keep.push(t);
@@ -661,7 +661,7 @@ impl Cluster {
                 self.tasks[moved as usize].slot = slot as u32;
             }
         }
-        self.stop_on_host(t);
+        self.stop_on_host(now, t);
         let hears = self.hears(a);
         let task = &self.tasks[t as usize];
         let was_running = task.state == TaskState::Running;
