@@ -631,6 +631,7 @@ fn run_mesosim(toml: &str, dir: &Path) -> Result<Rows, String> {
         policy,
         sim::engine::RunOptions {
             check_invariants: true,
+            ..Default::default()
         },
         &mut |_, _| {},
     )

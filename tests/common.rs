@@ -40,6 +40,24 @@ pub fn run(spec: &Spec) -> RunRecord {
         policy,
         sim::engine::RunOptions {
             check_invariants: true,
+            ..Default::default()
+        },
+        &mut |_, _| {},
+    )
+    .unwrap_or_else(|e| panic!("run failed: {e}"))
+}
+
+/// Runs a scenario with every book recomputed from scratch after every
+/// virtual time as well (the explorer's deep checks).
+pub fn run_deep(spec: &Spec) -> RunRecord {
+    let policy = policies::build(&spec.allocator.policy).expect("known policy");
+    sim::engine::run(
+        spec,
+        policy,
+        sim::engine::RunOptions {
+            check_invariants: true,
+            deep_checks: true,
+            ..Default::default()
         },
         &mut |_, _| {},
     )

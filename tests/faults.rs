@@ -14,7 +14,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{run, spec};
+use common::{run_deep as run, spec};
 use sim::record::{RunRecord, TaskState};
 
 /// Two agents of 4 cpus; `pa` (partition aware) fills a-0, `plain` fills

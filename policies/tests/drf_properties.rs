@@ -59,6 +59,7 @@ fn tasks(policy: &str, cap: (i64, i64), demands: &[(i64, i64)]) -> Vec<u64> {
         policies::build(policy).expect("policy"),
         sim::engine::RunOptions {
             check_invariants: true,
+            ..Default::default()
         },
         &mut |_, _| {},
     )

@@ -18,7 +18,9 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+mod audit;
 mod faults;
+pub use audit::InjectedBug;
 use faults::{AgentLink, MasterView, RandomFaults, Registry};
 pub use faults::{FailoverRecord, FaultCounts, Timer};
 
@@ -450,6 +452,8 @@ pub struct Cluster {
     /// new agent with the same spec).
     agent_specs: Vec<AgentSpec>,
     random: RandomFaults,
+    /// A planted bug (explorer tests only).
+    bug: Option<InjectedBug>,
     /// Isolator accounting, when the scenario turns it on (module
     /// `accounting`); None costs nothing.
     iso: Option<Box<crate::isolation::Isolation>>,
@@ -557,6 +561,7 @@ impl Cluster {
             fault_counts: FaultCounts::default(),
             agent_specs: Vec::new(),
             random: RandomFaults::new(spec.seed, &spec.faults),
+            bug: None,
             iso: spec
                 .isolation
                 .as_ref()
@@ -883,7 +888,9 @@ impl Cluster {
         }
         for (fw, part) in &usage {
             if self.frameworks[*fw as usize].registered {
-                self.charge_books(*fw, part);
+                if self.bug != Some(InjectedBug::ForgetChargeOnReregister) {
+                    self.charge_books(*fw, part);
+                }
             } else {
                 // Tasks of a framework that has not re-subscribed yet.
                 self.recover_framework(*fw);

@@ -52,6 +52,11 @@ pub struct RunOptions {
     /// Check the cluster's books after every virtual time (always on in
     /// debug builds).
     pub check_invariants: bool,
+    /// Also recompute every book from scratch after every virtual time
+    /// (`mesosim explore`; O(agents + tasks) each).
+    pub deep_checks: bool,
+    /// Plant a bug (tests of the explorer only).
+    pub inject_bug: Option<crate::cluster::InjectedBug>,
 }
 
 /// A run that stopped because the books did not balance.
@@ -96,6 +101,9 @@ pub fn run(
 ) -> Result<RunRecord, InvariantError> {
     let policy_name = policy.name().to_string();
     let mut cluster = Cluster::new(spec, policy);
+    if let Some(bug) = opts.inject_bug {
+        cluster.inject_bug(bug);
+    }
     let mut queue: EventQueue<Ev> = EventQueue::with_capacity(1024);
     let check = opts.check_invariants || cfg!(debug_assertions);
 
@@ -315,6 +323,14 @@ pub fn run(
         }
         if check {
             if let Err(message) = cluster.check_invariants() {
+                return Err(InvariantError {
+                    time_us: t,
+                    message,
+                });
+            }
+        }
+        if opts.deep_checks {
+            if let Err(message) = cluster.check_deep() {
                 return Err(InvariantError {
                     time_us: t,
                     message,

@@ -862,7 +862,11 @@ impl Cluster {
             window_end_us: Micros::MAX,
             ..FailoverRecord::default()
         };
-        let live: Vec<u64> = self.live.keys().copied().collect();
+        let live: Vec<u64> = if self.bug == Some(super::InjectedBug::KeepOffersAcrossFailover) {
+            Vec::new()
+        } else {
+            self.live.keys().copied().collect()
+        };
         for id in live {
             let (fw, a, part) = {
                 let o = &self.live[&id];
