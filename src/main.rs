@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod bench;
 mod check;
 mod compare;
+mod explore;
 mod fidelity;
 mod plot_cmd;
 mod trace_cmd;
@@ -61,6 +62,9 @@ enum Command {
     Check(check::CheckArgs),
     /// Read public cluster traces: `trace inspect PATH --format F`.
     Trace(trace_cmd::TraceArgs),
+    /// Seeded random fault schedules (crashes, partitions, failovers)
+    /// checked against the cluster's invariants after every event.
+    Explore(explore::ExploreArgs),
     Validate {
         /// Scenario files (TOML).
         #[arg(required = true)]
@@ -187,6 +191,7 @@ fn main() -> ExitCode {
         Some(Command::Plot(args)) => plot_cmd::cmd_plot(args),
         Some(Command::Check(args)) => check::cmd_check(args),
         Some(Command::Trace(args)) => trace_cmd::cmd_trace(args),
+        Some(Command::Explore(args)) => explore::cmd_explore(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

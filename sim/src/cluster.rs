@@ -1194,13 +1194,19 @@ impl Cluster {
     /// accounting): resources recovered as for a finished task.
     fn end_task(&mut self, now: Micros, t: TaskId, state: TaskState) {
         let task = &self.tasks[t as usize];
-        if task.slot == DEAD_SLOT
-            || !matches!(
+        if task.slot == DEAD_SLOT {
+            return; // not running on a host any more
+        }
+        // A task the master killed (its framework was removed) while it
+        // could not reach the host still runs there until it ends.
+        let written_off = task.state == TaskState::Killed;
+        if !written_off
+            && !matches!(
                 task.state,
                 TaskState::Running | TaskState::Lost | TaskState::Unreachable
             )
         {
-            return; // not running on a host any more
+            return;
         }
         let a = task.agent;
         let slot = task.slot as usize;
@@ -1221,6 +1227,10 @@ impl Cluster {
         }
         if let Some(iso) = self.iso.as_deref_mut() {
             iso.task_removed(now, t);
+        }
+        if written_off {
+            self.task_resv.remove(&t);
+            return;
         }
         if self.hears(a) && self.tasks[t as usize].state == TaskState::Running {
             self.task_finished(now, t, now, state);
@@ -1283,11 +1293,18 @@ impl Cluster {
 
     /// SUPPRESS: the framework leaves its role's sort; filters stay.
     pub fn suppress(&mut self, fw: FwIdx) {
-        if !self.frameworks[fw as usize].registered {
+        if !self.frameworks[fw as usize].registered || self.gone_or_away(fw) {
             return;
         }
         self.frameworks[fw as usize].suppressed = true;
         self.set_in_sort(fw, false);
+    }
+
+    /// The framework was removed, or its scheduler is disconnected: its
+    /// calls do not reach the master.
+    fn gone_or_away(&self, fw: FwIdx) -> bool {
+        let f = &self.frameworks[fw as usize];
+        f.removed || f.disconnected
     }
 
     /// Puts the framework in or out of its role's sort, keeping count of
@@ -1312,7 +1329,7 @@ impl Cluster {
 
     /// REVIVE: filters cleared, back in the sort, allocation on all agents.
     pub fn revive(&mut self, fw: FwIdx) {
-        if !self.frameworks[fw as usize].registered {
+        if !self.frameworks[fw as usize].registered || self.gone_or_away(fw) {
             return;
         }
         self.clear_filters(fw);
@@ -1326,7 +1343,7 @@ impl Cluster {
     /// The framework is deactivated: out of the sort, filters cleared,
     /// outstanding offers rescinded (their resources come back unfiltered).
     pub fn deactivate(&mut self, fw: FwIdx) {
-        if !self.frameworks[fw as usize].registered {
+        if !self.frameworks[fw as usize].registered || self.gone_or_away(fw) {
             return;
         }
         self.set_in_sort(fw, false);
@@ -1368,7 +1385,7 @@ impl Cluster {
 
     /// The framework is activated again; allocation on all agents.
     pub fn activate(&mut self, fw: FwIdx) {
-        if !self.frameworks[fw as usize].registered {
+        if !self.frameworks[fw as usize].registered || self.gone_or_away(fw) {
             return;
         }
         self.frameworks[fw as usize].active = true;

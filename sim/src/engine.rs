@@ -57,6 +57,10 @@ pub struct RunOptions {
     pub deep_checks: bool,
     /// Plant a bug (tests of the explorer only).
     pub inject_bug: Option<crate::cluster::InjectedBug>,
+    /// A run without `end` that is still going at this virtual time
+    /// stops with an error (the explorer's guard against work that never
+    /// finishes).
+    pub give_up_after_us: Option<Micros>,
 }
 
 /// A run that stopped because the books did not balance.
@@ -188,6 +192,16 @@ pub fn run(
         }
         if t == Micros::MAX {
             break;
+        }
+        if let Some(limit) = opts.give_up_after_us {
+            if spec.end_us.is_none() && t > limit {
+                return Err(InvariantError {
+                    time_us: t,
+                    message: format!(
+                        "the run has not ended by {limit} us: something never finishes"
+                    ),
+                });
+            }
         }
         now = t;
         steps += 1;

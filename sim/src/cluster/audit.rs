@@ -105,7 +105,8 @@ impl Cluster {
                 }
             }
             let in_registry = self.registry.admitted.contains(&a);
-            let admitted_view = matches!(agent.view, MasterView::Registered | MasterView::Recovered);
+            let admitted_view =
+                matches!(agent.view, MasterView::Registered | MasterView::Recovered);
             if in_registry != admitted_view {
                 return Err(format!(
                     "agent {}: registry admitted = {in_registry} but the master sees it {:?}",
@@ -141,8 +142,8 @@ impl Cluster {
                 if task.slot == DEAD_SLOT {
                     let t = t as u64;
                     let agent = &self.agents[task.agent as usize];
-                    let known = agent.deferred.iter().any(|&(x, _, _)| x == t)
-                        || agent.dead.contains(&t);
+                    let known =
+                        agent.deferred.iter().any(|&(x, _, _)| x == t) || agent.dead.contains(&t);
                     if !known {
                         return Err(format!(
                             "task {t} is running in the master's eyes but on no agent"
@@ -168,7 +169,10 @@ impl Cluster {
             if f.registered {
                 let role = &self.roles[f.role as usize];
                 let sorter = role.sorter.as_deref().ok_or_else(|| {
-                    format!("framework {} is registered but its role has no sorter", f.name)
+                    format!(
+                        "framework {} is registered but its role has no sorter",
+                        f.name
+                    )
                 })?;
                 let a = sorter.allocation(i as u32);
                 if a != f.charge {
@@ -178,7 +182,9 @@ impl Cluster {
                     ));
                 }
                 role_alloc[f.role as usize].add(&f.charge);
-                if f.in_sort != (f.active && !f.suppressed) {
+                // (A scripted REVIVE of a deactivated framework puts it back
+                // in the sort, as the replayed Mesos allocator does.)
+                if f.in_sort && (f.suppressed || f.removed || f.disconnected) {
                     return Err(format!(
                         "framework {}: in the sort = {}, active = {}, suppressed = {}",
                         f.name, f.in_sort, f.active, f.suppressed

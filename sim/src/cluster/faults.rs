@@ -421,6 +421,8 @@ impl Cluster {
                     self.agents[a as usize].epoch += 1;
                     self.agents[a as usize].detect_us = None;
                     self.deliver_deferred(now, a);
+                    self.stop_removed_frameworks_tasks(now, a);
+                    self.drain_kill(now, a);
                 } else {
                     self.schedule_registration(now, a, agent_gives_up);
                 }
@@ -530,6 +532,8 @@ impl Cluster {
                 self.agents[a as usize].epoch += 1;
                 self.agents[a as usize].detect_us = None;
                 self.deliver_deferred(now, a);
+                self.stop_removed_frameworks_tasks(now, a);
+                self.drain_kill(now, a);
             }
             MasterView::Recovered => {
                 self.deliver_deferred(now, a);
@@ -552,6 +556,7 @@ impl Cluster {
                         rec.agents_100_us = Some(now);
                     }
                 }
+                self.drain_kill(now, a);
                 self.maybe_resume(now);
             }
             MasterView::Unreachable => {
@@ -568,6 +573,7 @@ impl Cluster {
                 agent.epoch += 1;
                 agent.deactivated = self.registry.drained.contains(&a);
                 self.add_to_allocator(now, a);
+                self.drain_kill(now, a);
                 self.maybe_resume(now);
             }
             MasterView::Removed => {}
@@ -638,11 +644,21 @@ impl Cluster {
         }
         self.agents[a as usize].deactivated = true;
         self.refresh_free(a);
+        self.drain_kill(now, a);
+        self.last_progress_us = now;
+    }
+
+    /// The agent of a drained (or draining) agent kills its tasks when
+    /// the drain message reaches it: now if the master hears it, else when
+    /// it reconnects (the master sends `DrainSlaveMessage` again).
+    fn drain_kill(&mut self, now: Micros, a: AgentIdx) {
+        if !self.registry.drained.contains(&a) || !self.hears(a) {
+            return;
+        }
         let tasks = self.agents[a as usize].tasks.clone();
         for t in tasks {
             self.kill_task(now, t);
         }
-        self.last_progress_us = now;
     }
 
     /// Kills a task that runs on its host: TASK_KILLED, resources back.
@@ -745,9 +761,18 @@ impl Cluster {
                         if self.tasks[t as usize].slot != DEAD_SLOT && self.hears(a) {
                             self.kill_task(now, t);
                         } else {
-                            // Killed in the master's books; the host, if it
-                            // comes back, is told to shut it down.
+                            // Killed in the master's books (its resources
+                            // go back to the allocator at once, as
+                            // `removeTask` recovers them); the host, when
+                            // it reconnects, is told to shut it down.
+                            let was_running = self.tasks[t as usize].state == TaskState::Running;
+                            let res = self.jobs[j].resources;
+                            let part = self.task_split(t, res);
                             self.write_off(now, t, TaskState::Killed);
+                            if was_running && self.agents[a as usize].active {
+                                self.total_task_alloc.sub(&res);
+                                self.recover(fw, a, &part);
+                            }
                         }
                     }
                     _ => {}
@@ -991,7 +1016,10 @@ impl Cluster {
         // rebooted hosts register.
         for a in 0..self.agents.len() as AgentIdx {
             let agent = &self.agents[a as usize];
-            let wants = matches!(agent.view, MasterView::Recovered | MasterView::Unknown);
+            // Unreachable agents that are up again keep trying to
+            // register: they see the new leader too.
+            let wants = matches!(agent.view, MasterView::Recovered | MasterView::Unknown)
+                || (agent.view == MasterView::Unreachable && agent.detect_us.is_some());
             if !wants {
                 continue;
             }
