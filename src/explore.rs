@@ -19,7 +19,7 @@ use sim::cluster::InjectedBug;
 use sim::engine::{self, RunOptions};
 use sim::record::{RunRecord, TaskState};
 use sim::rng::Rng;
-use sim::spec::{Action, EventSpec, Micros, Spec};
+use sim::spec::{Action, EventSpec, Micros, NetworkSpec, Spec};
 
 use crate::Failure;
 
@@ -42,6 +42,12 @@ pub struct ExploreArgs {
     /// With --replay: keep only these faults of the schedule (indices).
     #[arg(long, value_delimiter = ',', value_name = "I,J,..")]
     keep: Option<Vec<usize>>,
+    /// With --replay: without the schedule's message delays.
+    #[arg(long)]
+    no_delays: bool,
+    /// Never draw message delays (zero, as in a plain run).
+    #[arg(long)]
+    zero_delays: bool,
     /// Worker threads (each schedule runs single-threaded).
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -55,6 +61,13 @@ pub struct ExploreArgs {
 struct Fault {
     event: EventSpec,
     text: String,
+}
+
+/// A schedule: message delays (None: zero) and faults.
+#[derive(Clone, Debug)]
+struct Plan {
+    network: Option<NetworkSpec>,
+    faults: Vec<Fault>,
 }
 
 /// What went wrong in a schedule.
@@ -85,7 +98,14 @@ pub fn cmd_explore(args: ExploreArgs) -> Result<(), Failure> {
     // fault-free run ends.
     let horizon = match spec.end_us {
         Some(e) => e,
-        None => match check(&spec, &[], bug) {
+        None => match check(
+            &spec,
+            &Plan {
+                network: None,
+                faults: Vec::new(),
+            },
+            bug,
+        ) {
             Ok(r) => r.end_us,
             Err(v) => {
                 return Err(Failure::Failed(format!(
@@ -97,19 +117,35 @@ pub fn cmd_explore(args: ExploreArgs) -> Result<(), Failure> {
     };
     let scenario = args.scenario.display().to_string();
 
+    let draw = |n: u64| {
+        schedule(
+            &spec,
+            args.seed,
+            n,
+            args.max_faults,
+            horizon,
+            !args.zero_delays,
+        )
+    };
     if let Some(n) = args.replay {
-        let mut faults = schedule(&spec, args.seed, n, args.max_faults, horizon);
+        let mut plan = draw(n);
         if let Some(keep) = &args.keep {
-            faults = keep
+            plan.faults = keep
                 .iter()
-                .filter_map(|&i| faults.get(i).cloned())
+                .filter_map(|&i| plan.faults.get(i).cloned())
                 .collect();
         }
+        if args.no_delays {
+            plan.network = None;
+        }
         println!("schedule {n} of seed {}:", args.seed);
-        for f in &faults {
+        if let Some(net) = &plan.network {
+            println!("  {}", network_text(net));
+        }
+        for f in &plan.faults {
             println!("  {}", f.text);
         }
-        return match check(&spec, &faults, bug) {
+        return match check(&spec, &plan, bug) {
             Ok(_) => {
                 println!("no violation");
                 Ok(())
@@ -133,31 +169,48 @@ pub fn cmd_explore(args: ExploreArgs) -> Result<(), Failure> {
             (start..end)
                 .into_par_iter()
                 .map(|n| {
-                    let faults = schedule(&spec, args.seed, n, args.max_faults, horizon);
-                    let count = faults.len();
-                    (n, count, check(&spec, &faults, bug).map(|_| ()))
+                    let plan = draw(n);
+                    let count = plan.faults.len();
+                    (n, count, check(&spec, &plan, bug).map(|_| ()))
                 })
                 .collect()
         });
         for (n, count, r) in results {
             faults_total += count;
             if let Err(v) = r {
-                let faults = schedule(&spec, args.seed, n, args.max_faults, horizon);
-                let (kept, last) = shrink(&spec, &faults, bug, v);
+                let plan = draw(n);
+                let (shrunk, kept, last) = shrink(&spec, &plan, bug, v);
                 println!(
                     "explore: schedule {n} of seed {} violates an invariant: {}",
                     args.seed, last.message
                 );
-                println!("  faults (shrunk from {} to {}):", faults.len(), kept.len());
+                if let Some(net) = &shrunk.network {
+                    println!("  {}", network_text(net));
+                }
+                println!(
+                    "  faults (shrunk from {} to {}):",
+                    plan.faults.len(),
+                    kept.len()
+                );
                 for &i in &kept {
-                    println!("    [{i}] {}", faults[i].text);
+                    println!("    [{i}] {}", plan.faults[i].text);
                 }
                 let keep: Vec<String> = kept.iter().map(|i| i.to_string()).collect();
+                let keep = if keep.is_empty() {
+                    String::new()
+                } else {
+                    format!(" --keep {}", keep.join(","))
+                };
                 println!(
-                    "  replay: mesosim explore {scenario} --seed {} --max-faults {} --replay {n} --keep {}{}",
+                    "  replay: mesosim explore {scenario} --seed {} --max-faults {} --replay {n}{keep}{}{}{}",
                     args.seed,
                     args.max_faults,
-                    keep.join(","),
+                    if args.zero_delays { " --zero-delays" } else { "" },
+                    if plan.network.is_some() && shrunk.network.is_none() {
+                        " --no-delays"
+                    } else {
+                        ""
+                    },
                     args.inject_bug
                         .as_ref()
                         .map(|b| format!(" --inject-bug {b}"))
@@ -178,10 +231,28 @@ pub fn cmd_explore(args: ExploreArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Schedule `n` of `seed`: 1 to `max` faults at random moments of
-/// [0, horizon], from a stream of their own.
-fn schedule(spec: &Spec, seed: u64, n: u64, max: u64, horizon: Micros) -> Vec<Fault> {
+fn network_text(n: &NetworkSpec) -> String {
+    format!(
+        "network delay {} ms, jitter {} ms",
+        n.delay_us as f64 / 1e3,
+        n.jitter_us as f64 / 1e3
+    )
+}
+
+/// Schedule `n` of `seed`: message delays (half the schedules, unless the
+/// scenario sets its own `[network]` or `delays` is off: a one-way delay
+/// and a jitter of up to 50 ms each, so messages may overtake each other)
+/// and 1 to `max` faults at random moments of [0, horizon], from a stream
+/// of their own.
+fn schedule(spec: &Spec, seed: u64, n: u64, max: u64, horizon: Micros, delays: bool) -> Plan {
     let mut rng = Rng::with_stream(seed, (1 << 40) + n);
+    let net_draw = rng.below(2) == 0;
+    let delay_us = rng.below(50_001);
+    let jitter_us = rng.below(50_001);
+    let network = (delays && net_draw && spec.network.is_zero()).then_some(NetworkSpec {
+        delay_us,
+        jitter_us,
+    });
     let count = 1 + rng.below(max);
     let ms = horizon / 1000 + 1;
     let mut out = Vec::new();
@@ -269,14 +340,20 @@ fn schedule(spec: &Spec, seed: u64, n: u64, max: u64, horizon: Micros) -> Vec<Fa
             text: format!("at {:.3}s {text}", at_us as f64 / 1e6),
         });
     }
-    out
+    Plan {
+        network,
+        faults: out,
+    }
 }
 
 /// Runs the scenario with the faults, every check on; then again, and
 /// compares every row of the two runs.
-fn check(spec: &Spec, faults: &[Fault], bug: Option<InjectedBug>) -> Result<RunRecord, Violation> {
+fn check(spec: &Spec, plan: &Plan, bug: Option<InjectedBug>) -> Result<RunRecord, Violation> {
     let mut s = spec.clone();
-    s.events.extend(faults.iter().map(|f| f.event.clone()));
+    s.events.extend(plan.faults.iter().map(|f| f.event.clone()));
+    if let Some(n) = plan.network {
+        s.network = n;
+    }
     // A scenario that ends when its work is done must still end with
     // faults: give it ten times its fault-free length plus an hour, and
     // call it a violation if it gets there.
@@ -376,29 +453,40 @@ fn digest(r: &RunRecord) -> String {
     )
 }
 
-/// Greedily drops faults while the schedule still violates (one at a
-/// time, first to last, until no single removal keeps it failing).
-/// Returns the indices kept and the last violation.
+/// Greedily drops the message delays, then faults, while the schedule
+/// still violates (one at a time, first to last, until no single removal
+/// keeps it failing). Returns the shrunk plan, the fault indices kept and
+/// the last violation.
 fn shrink(
     spec: &Spec,
-    faults: &[Fault],
+    plan: &Plan,
     bug: Option<InjectedBug>,
     first: Violation,
-) -> (Vec<usize>, Violation) {
-    let mut kept: Vec<usize> = (0..faults.len()).collect();
+) -> (Plan, Vec<usize>, Violation) {
+    let mut network = plan.network;
     let mut last = first;
+    let build = |network: Option<NetworkSpec>, kept: &[usize]| Plan {
+        network,
+        faults: kept.iter().map(|&k| plan.faults[k].clone()).collect(),
+    };
+    let mut kept: Vec<usize> = (0..plan.faults.len()).collect();
+    if network.is_some() {
+        if let Err(v) = check(spec, &build(None, &kept), bug) {
+            network = None;
+            last = v;
+        }
+    }
     loop {
         let mut progressed = false;
         let mut i = 0;
-        while i < kept.len() && kept.len() > 1 {
+        while i < kept.len() {
             let trial: Vec<usize> = kept
                 .iter()
                 .enumerate()
                 .filter(|&(j, _)| j != i)
                 .map(|(_, &k)| k)
                 .collect();
-            let fs: Vec<Fault> = trial.iter().map(|&k| faults[k].clone()).collect();
-            match check(spec, &fs, bug) {
+            match check(spec, &build(network, &trial), bug) {
                 Err(v) => {
                     kept = trial;
                     last = v;
@@ -408,7 +496,7 @@ fn shrink(
             }
         }
         if !progressed {
-            return (kept, last);
+            return (build(network, &kept), kept, last);
         }
     }
 }

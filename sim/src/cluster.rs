@@ -454,6 +454,8 @@ pub struct Cluster {
     random: RandomFaults,
     /// A planted bug (explorer tests only).
     bug: Option<InjectedBug>,
+    network: crate::spec::NetworkSpec,
+    net_rng: Rng,
     /// Isolator accounting, when the scenario turns it on (module
     /// `accounting`); None costs nothing.
     iso: Option<Box<crate::isolation::Isolation>>,
@@ -562,6 +564,8 @@ impl Cluster {
             agent_specs: Vec::new(),
             random: RandomFaults::new(spec.seed, &spec.faults),
             bug: None,
+            network: spec.network,
+            net_rng: Rng::new(spec.seed, Stream::Network),
             iso: spec
                 .isolation
                 .as_ref()
@@ -1233,7 +1237,18 @@ impl Cluster {
             return;
         }
         if self.hears(a) && self.tasks[t as usize].state == TaskState::Running {
-            self.task_finished(now, t, now, state);
+            if self.network.is_zero() {
+                self.task_finished(now, t, now, state);
+            } else {
+                // The status update is on its way: held on the agent's
+                // books until it arrives.
+                self.agents[a as usize].deferred.push((t, now, state));
+                let at = now + self.message_delay();
+                self.effects.push(Effect::Timer {
+                    timer: Timer::StatusUpdate { task: t },
+                    at_us: at,
+                });
+            }
         } else {
             self.agents[a as usize].deferred.push((t, now, state));
         }
@@ -1350,8 +1365,16 @@ impl Cluster {
         self.clear_filters(fw);
         let f = &mut self.frameworks[fw as usize];
         f.active = false;
-        let outstanding = std::mem::take(&mut f.outstanding);
-        for id in outstanding {
+        f.outstanding.clear();
+        // Every offer of the framework still live: the outstanding ones,
+        // and with network delays those whose reply is on its way.
+        let live: Vec<u64> = self
+            .live
+            .iter()
+            .filter(|(_, o)| o.framework == fw)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in live {
             let off = &self.live[&id];
             let (a, part) = (off.agent, off.resources.clone());
             self.finish_offer(id, Outcome::Rescinded);
@@ -1696,8 +1719,26 @@ impl Cluster {
     /// answer the offers it made. Returns true if a pass ran.
     pub fn allocate(&mut self, now: Micros) -> bool {
         let ran = self.allocation_pass(now);
-        self.answer_offers(now);
+        if self.network.is_zero() {
+            self.answer_offers(now);
+        } else {
+            // The offer travels to the scheduler and its reply back.
+            for id in self.answered_upto..self.next_offer {
+                let at = now + self.message_delay() + self.message_delay();
+                self.effects.push(Effect::Timer {
+                    timer: Timer::OfferReply { offer: id },
+                    at_us: at,
+                });
+            }
+            self.answered_upto = self.next_offer;
+        }
         ran
+    }
+
+    /// One message's delay: `[network] delay` plus jitter.
+    pub(crate) fn message_delay(&mut self) -> Micros {
+        let j = self.network.jitter_us;
+        self.network.delay_us + if j > 0 { self.net_rng.below(j + 1) } else { 0 }
     }
 
     /// Frameworks answer the offers of the last pass, at the time they

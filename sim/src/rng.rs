@@ -29,6 +29,9 @@ pub enum Stream {
     /// Isolator accounting: each task's usage draws (one sub-stream per
     /// task, see [`Rng::for_item`]).
     Usage = 7,
+    /// Message delays with `[network] jitter` (8 is kept for synthetic
+    /// workloads).
+    Network = 9,
 }
 
 /// A deterministic generator for one purpose.

@@ -343,6 +343,24 @@ impl Default for MasterSpec {
     }
 }
 
+/// `[network]`: message delays between the master and the frameworks and
+/// agents. Zero by default (DESIGN.md): frameworks answer offers at the
+/// time they are made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct NetworkSpec {
+    /// One-way delay of every message.
+    pub delay_us: Micros,
+    /// Plus a uniform extra delay in [0, jitter] per message (drawn from
+    /// the network stream), so messages may overtake each other.
+    pub jitter_us: Micros,
+}
+
+impl NetworkSpec {
+    pub fn is_zero(&self) -> bool {
+        self.delay_us == 0 && self.jitter_us == 0
+    }
+}
+
 /// `[faults]`: seeded random faults, drawn from the faults stream only.
 /// Every interval is exponential with the given mean.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -390,6 +408,7 @@ pub struct Spec {
     pub record_offers: bool,
     pub master: MasterSpec,
     pub faults: FaultsSpec,
+    pub network: NetworkSpec,
     /// `[isolation]` (with per-job `usage`/`limit` and
     /// `[oversubscription]`): isolator accounting; None leaves it off.
     pub isolation: Option<crate::isolation::IsolationSpec>,
@@ -412,6 +431,7 @@ impl Spec {
             record_offers: true,
             master: MasterSpec::default(),
             faults: FaultsSpec::default(),
+            network: NetworkSpec::default(),
             isolation: None,
         }
     }

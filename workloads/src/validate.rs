@@ -43,6 +43,7 @@ const TOP_KEYS: &[&str] = &[
     "reports",
     "master",
     "faults",
+    "network",
     "whatif",
     "isolation", // isolator accounting: validate/iso.rs
 ];
@@ -863,6 +864,12 @@ impl<'a> Checker<'a> {
         }
         if let Some(at) = top.get("faults") {
             spec.faults = self.faults(&at)?;
+        }
+        if let Some(at) = top.get("network") {
+            let t = self.table(&at)?;
+            self.check_keys(&t, &["delay", "jitter"], &[])?;
+            spec.network.delay_us = self.opt_duration(&t, "delay", 0)?;
+            spec.network.jitter_us = self.opt_duration(&t, "jitter", 0)?;
         }
 
         let mut listed_roles: BTreeMap<String, String> = BTreeMap::new();

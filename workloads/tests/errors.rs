@@ -73,7 +73,7 @@ fn io_error_has_no_line() {
 fn unknown_keys_everywhere() {
     assert_eq!(
         err("nmae = \"x\"\n"),
-        "sc.toml:1:1: nmae: unknown key `nmae`; allowed here: name, seed, end, allocator, roles, agents, frameworks, events, expect, workload, reports, master, faults, whatif, isolation"
+        "sc.toml:1:1: nmae: unknown key `nmae`; allowed here: name, seed, end, allocator, roles, agents, frameworks, events, expect, workload, reports, master, faults, network, whatif, isolation"
     );
     assert_eq!(
         err("[allocator]\npolicy = \"drf\"\nintervall = \"1s\"\n"),

@@ -124,6 +124,11 @@ pub enum Timer {
     FrameworkReconnect { framework: FwIdx, epoch: u32 },
     /// The registry GC prunes an unreachable agent.
     RegistryPrune { agent: AgentIdx, epoch: u32 },
+    /// With `[network]` delays: a scheduler's reply to an offer reaches the
+    /// master.
+    OfferReply { offer: u64 },
+    /// With `[network]` delays: a task's status update reaches the master.
+    StatusUpdate { task: TaskId },
     /// `[faults]`: the next random crash of a host (by spec index).
     RandomCrash { host: u32 },
     /// `[faults]`: the next random partition of a host.
@@ -1130,6 +1135,27 @@ impl Cluster {
                     self.registry.unreachable.remove(&agent);
                     self.fault_counts.agents_pruned += 1;
                 }
+            }
+            Timer::OfferReply { offer } => {
+                // Only if the offer is still valid: not rescinded, and the
+                // master that made it still leads (offers do not survive
+                // a failover).
+                if self.live.contains_key(&offer) && self.leader_up {
+                    self.answer_offer(now, offer);
+                }
+            }
+            Timer::StatusUpdate { task } => {
+                let a = self.tasks[task as usize].agent;
+                if self.hears(a) {
+                    let agent = &mut self.agents[a as usize];
+                    if let Some(pos) = agent.deferred.iter().position(|&(t, _, _)| t == task) {
+                        let (t, end, state) = agent.deferred.remove(pos);
+                        if self.tasks[t as usize].state == TaskState::Running {
+                            self.task_finished(now, t, end, state);
+                        }
+                    }
+                }
+                // Otherwise it waits on the agent until it reconnects.
             }
             Timer::RandomCrash { host } => self.random_crash(now, host),
             Timer::RandomPartition { host } => self.random_partition(now, host),
