@@ -99,18 +99,41 @@ fn fifo_serves_by_submission_time() {
 
 #[test]
 fn priority_bands_serve_the_higher_band_first() {
-    // policy-priority.toml: B (priority 100) arrives at 1 s while A
-    // (priority 0) holds both CPUs; no preemption, so B starts when A's
+    // policy-priority.toml with preemption off: B (priority 100) arrives
+    // at 1 s while A (priority 0) holds both CPUs, so B starts when A's
     // first tasks end at 10 s, before A's remaining two (20 s).
-    let rec = run(&load(&scenario_path("policy-priority.toml")));
+    let mut s = load(&scenario_path("policy-priority.toml"));
+    s.allocator
+        .params
+        .entry("priority".into())
+        .or_default()
+        .insert("preemption".into(), 0.0);
+    let rec = run(&s);
     assert_eq!(starts_s(&rec, 0), vec![0, 0, 20, 20]);
     assert_eq!(starts_s(&rec, 1), vec![10, 10]);
+    assert_eq!(rec.preemptions, 0);
+}
+
+#[test]
+fn priority_preempts_lower_bands() {
+    // Borg (EuroSys 2015 §2.5): B's band (100) evicts A's two running
+    // tasks (band 0) at 1 s, when its job arrives, and B runs 1-11 s. The
+    // evicted tasks 0 and 1 go back to the front of A's queue and run
+    // 11-21 s, tasks 2 and 3 21-31 s. tasks.csv keeps each task's last run.
+    let rec = run(&load(&scenario_path("policy-priority.toml")));
+    assert_eq!(starts_s(&rec, 1), vec![1, 1]);
+    assert_eq!(starts_s(&rec, 0), vec![11, 11, 21, 21]);
+    assert_eq!(rec.preemptions, 2);
+    assert!(rec
+        .tasks
+        .iter()
+        .all(|t| t.state == sim::record::TaskState::Finished));
 }
 
 #[test]
 fn job_priority_overrides_the_framework_band() {
     // Same scenario, but B's job says priority -5: it now ranks below A's
-    // band (0), so it runs last, as under FIFO.
+    // band (0), so it runs last, as under FIFO (and preempts nothing).
     let mut s = load(&scenario_path("policy-priority.toml"));
     s.frameworks[1].jobs[0].priority = Some(-5);
     let rec = run(&s);

@@ -41,7 +41,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         "priority",
-        "Borg-style priority bands (higher first), DRF within a band; no preemption yet",
+        "Borg-style priority bands (higher first), DRF within a band; preempts lower bands (tasks mode)",
     ),
     (
         "bottleneck",

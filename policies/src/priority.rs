@@ -6,9 +6,10 @@
 //! weight, then allocation count, then name). Clients with nothing pending
 //! come after every band.
 //!
-//! Not implemented: preemption of lower bands. A sorter only orders; it
-//! cannot take resources back. See docs/policies.md for the core hook this
-//! needs.
+//! Preemption (tasks mode, on by default; `[allocator.priority]
+//! preemption = 0` turns it off): a task that fits nowhere evicts running
+//! tasks of strictly lower priority, lowest first; the allocator does the
+//! evicting (`Policy::preempts`, `Cluster::preempt_for`).
 
 use sim::resources::{dominant_share, Res};
 use sim::rng::Rng;
@@ -39,5 +40,8 @@ impl Policy for Priority {
     }
     fn wants_demand(&self) -> bool {
         true
+    }
+    fn preempts(&self, params: &std::collections::BTreeMap<String, f64>) -> bool {
+        params.get("preemption").is_none_or(|v| *v != 0.0)
     }
 }

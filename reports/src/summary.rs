@@ -33,6 +33,9 @@ struct Summary<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     isolation: Option<IsolationSummary>,
     latency: Latency,
+    /// Tasks evicted by preemption (only when some were).
+    #[serde(skip_serializing_if = "is_zero")]
+    preemptions: u64,
     /// Fault and recovery counts (scenarios with faults only).
     #[serde(skip_serializing_if = "Option::is_none")]
     faults: Option<Faults>,
@@ -103,6 +106,10 @@ struct FailoverEntry {
     offers_rescinded: u64,
     allocator_paused: bool,
     allocator_resumed_us: Option<u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn failover_section(r: &RunRecord) -> Option<Failover> {
@@ -283,6 +290,7 @@ pub fn to_json_extra(r: &RunRecord, m: &metrics::Metrics, extra: &Extra) -> Stri
             slowed_task_us: s.slowed_task_us,
         }),
         latency: m.latency.clone(),
+        preemptions: r.preemptions,
         faults: r.faults.as_ref().map(|c| Faults {
             agent_crashes: c.agent_crashes,
             agent_restarts: c.agent_restarts,

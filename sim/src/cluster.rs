@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 mod audit;
 mod faults;
+mod preempt;
 pub use audit::InjectedBug;
 use faults::{AgentLink, MasterView, RandomFaults, Registry};
 pub use faults::{FailoverRecord, FaultCounts, Timer};
@@ -456,6 +457,10 @@ pub struct Cluster {
     bug: Option<InjectedBug>,
     network: crate::spec::NetworkSpec,
     net_rng: Rng,
+    /// Tasks mode: the policy preempts lower priorities.
+    preempts: bool,
+    /// Tasks evicted by preemption (and put back in their queue).
+    pub preemptions: u64,
     /// Isolator accounting, when the scenario turns it on (module
     /// `accounting`); None costs nothing.
     iso: Option<Box<crate::isolation::Isolation>>,
@@ -488,6 +493,7 @@ impl Cluster {
                     .or_insert(v);
             }
         }
+        let preempts = policy.preempts(&params);
         let role_config = SorterConfig {
             level: Level::Roles,
             tie_break: spec.allocator.tie_break,
@@ -566,6 +572,8 @@ impl Cluster {
             bug: None,
             network: spec.network,
             net_rng: Rng::new(spec.seed, Stream::Network),
+            preempts,
+            preemptions: 0,
             iso: spec
                 .isolation
                 .as_ref()
@@ -1191,6 +1199,14 @@ impl Cluster {
     /// failover, agent written off), the status update waits on the agent
     /// until it reconnects.
     pub fn task_ends(&mut self, now: Micros, t: TaskId) {
+        // A task evicted and started again ends at its new time; the end
+        // event of its first run is stale.
+        let task = &self.tasks[t as usize];
+        if let Some(d) = self.jobs[task.job as usize].duration_us {
+            if task.start_us.saturating_add(d) != now {
+                return;
+            }
+        }
         self.end_task(now, t, TaskState::Finished);
     }
 
@@ -2368,6 +2384,10 @@ impl Cluster {
                         }
                         Placed::NothingPending => {}
                         Placed::Blocked => {
+                            if self.preempts && self.preempt_for(now, fw) {
+                                placed += 1;
+                                continue 'pick;
+                            }
                             if self.when_blocked == WhenBlocked::Stop {
                                 break 'pick;
                             }

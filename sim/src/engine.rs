@@ -425,6 +425,7 @@ pub fn run(
         framework_stats,
         mean_utilization,
         failovers: std::mem::take(&mut cluster.failovers),
+        preemptions: cluster.preemptions,
         faults: has_faults(spec).then(|| cluster.fault_counts.clone()),
         master_faults: spec.faults.master_mtbf_us.is_some()
             || spec

@@ -188,6 +188,8 @@ pub struct RunRecord {
     /// The scenario can fail the master (`fail-master` or `master_mtbf`):
     /// summary.json then has a `failover` section even with no failure.
     pub master_faults: bool,
+    /// Tasks evicted by preemption (tasks mode, preempting policies).
+    pub preemptions: u64,
     /// Time-weighted mean of used / total per resource, with isolator
     /// accounting on.
     pub mean_used: Option<Vec<f64>>,

@@ -133,4 +133,10 @@ pub trait Policy: Send {
     fn placement(&self) -> Option<PlacementRule> {
         None
     }
+    /// Tasks mode: whether a task that fits nowhere may preempt running
+    /// tasks of lower priority (Borg), given the policy's
+    /// `[allocator.NAME]` parameters.
+    fn preempts(&self, _params: &std::collections::BTreeMap<String, f64>) -> bool {
+        false
+    }
 }
