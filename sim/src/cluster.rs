@@ -1031,7 +1031,9 @@ impl Cluster {
         let Some(&a) = self.agent_by_name.get(name) else {
             return;
         };
-        if !self.agents[a as usize].active {
+        // An agent the master lost track of (unreachable, or not back
+        // after a failover) can be removed too.
+        if self.agents[a as usize].view == MasterView::Removed {
             return;
         }
         let rescinded = self.fault_counts.offers_rescinded;
