@@ -308,6 +308,7 @@ pub fn cell_spec(scale: f64, seed: u64) -> Spec {
             resources: r,
             duration_us: Some((duration_s * 1e6) as u64),
             priority: None,
+            gang: false,
         });
     }
     spec

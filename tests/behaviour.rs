@@ -537,3 +537,92 @@ behavior = "hold"
     assert_eq!(rows[1], (3_000_000, Outcome::Outstanding));
     assert_eq!(rows.len(), 2);
 }
+
+#[test]
+fn rigid_jobs_start_whole_or_wait() {
+    // Tasks mode, four agents of 2 cpus. u1's rigid job of six 1-cpu tasks
+    // takes n-0..n-2 at 0 s. u2's rigid job of four (1 s) finds only n-3's
+    // 2 cpus free, so none of it starts; u2's plain job of two (2 s) fits
+    // there and runs 2-12 s. The rigid four start together at 100 s, when
+    // u1's job ends, on n-0 and n-1 (first agents with room).
+    let s = spec(
+        r#"
+name = "gang"
+[allocator]
+mode = "tasks"
+[[agents]]
+name = "n"
+count = 4
+resources = { cpus = 2, mem = 1024 }
+[[frameworks]]
+name = "u1"
+[[frameworks.jobs]]
+tasks = 6
+gang = true
+resources = { cpus = 1, mem = 1 }
+duration = "100s"
+[[frameworks]]
+name = "u2"
+[[frameworks.jobs]]
+at = "1s"
+tasks = 4
+gang = true
+resources = { cpus = 1, mem = 1 }
+duration = "50s"
+[[frameworks.jobs]]
+at = "2s"
+tasks = 2
+resources = { cpus = 1, mem = 1 }
+duration = "10s"
+"#,
+    );
+    let r = run(&s);
+    let starts: Vec<u64> = r
+        .tasks
+        .iter()
+        .map(|t| t.start_us.unwrap() / 1_000_000)
+        .collect();
+    assert_eq!(starts, vec![0, 0, 0, 0, 0, 0, 100, 100, 100, 100, 2, 2]);
+    let agents: Vec<&str> = r.tasks[6..10]
+        .iter()
+        .map(|t| r.agents[t.agent as usize].as_str())
+        .collect();
+    assert_eq!(agents, vec!["n-0", "n-0", "n-1", "n-1"]);
+
+    // Offers mode: a framework gets all its offers of a pass together, so
+    // a rigid job may use several: at 0 s both agents are offered to u in
+    // one pass and its four tasks start there together. Its second rigid
+    // job (4 tasks, at 1 s) waits: both agents free up at 50 s, are
+    // offered to u in the same pass, and it starts then.
+    let r2 = run(&spec(&s_offers()));
+    let starts: Vec<u64> = r2
+        .tasks
+        .iter()
+        .map(|t| t.start_us.unwrap() / 1_000_000)
+        .collect();
+    assert_eq!(starts, vec![0, 0, 0, 0, 50, 50, 50, 50]);
+}
+
+fn s_offers() -> String {
+    r#"
+name = "gang-offers"
+[[agents]]
+name = "n"
+count = 2
+resources = { cpus = 2, mem = 1024 }
+[[frameworks]]
+name = "u"
+[[frameworks.jobs]]
+tasks = 4
+gang = true
+resources = { cpus = 1, mem = 1 }
+duration = "50s"
+[[frameworks.jobs]]
+at = "1s"
+tasks = 4
+gang = true
+resources = { cpus = 1, mem = 1 }
+duration = "10s"
+"#
+    .to_string()
+}

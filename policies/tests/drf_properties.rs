@@ -51,6 +51,7 @@ fn tasks(policy: &str, cap: (i64, i64), demands: &[(i64, i64)]) -> Vec<u64> {
                 resources: res(c, m),
                 duration_us: None,
                 priority: None,
+                gang: false,
             }],
         });
     }

@@ -280,6 +280,8 @@ pub struct Job {
     pub tasks: u64,
     /// The job's priority (its own, else its framework's).
     pub priority: i64,
+    /// Rigid: all its tasks start together or none does.
+    pub gang: bool,
 }
 
 /// "Never" in the compact task times.
@@ -459,6 +461,8 @@ pub struct Cluster {
     net_rng: Rng,
     /// Tasks mode: the policy preempts lower priorities.
     preempts: bool,
+    /// Some job is rigid (gang): offers of a pass are answered together.
+    any_gang: bool,
     /// Tasks evicted by preemption (and put back in their queue).
     pub preemptions: u64,
     /// Isolator accounting, when the scenario turns it on (module
@@ -573,6 +577,7 @@ impl Cluster {
             network: spec.network,
             net_rng: Rng::new(spec.seed, Stream::Network),
             preempts,
+            any_gang: false,
             preemptions: 0,
             iso: spec
                 .isolation
@@ -1149,6 +1154,7 @@ impl Cluster {
         tasks: u64,
         duration_us: Option<Micros>,
         priority: Option<i64>,
+        gang: bool,
     ) {
         let job = self.jobs.len() as u32;
         let first_task = self.tasks.len() as TaskId;
@@ -1162,7 +1168,9 @@ impl Cluster {
             first_task,
             tasks,
             priority,
+            gang,
         });
+        self.any_gang |= gang;
         self.tasks.reserve(tasks as usize);
         for _ in 0..tasks {
             self.tasks.push(Task {
@@ -1764,10 +1772,95 @@ impl Cluster {
     pub fn answer_offers(&mut self, now: Micros) {
         let first = self.answered_upto;
         let last = self.next_offer;
+        let mut pre = if self.any_gang {
+            self.launch_gangs(now, first..last)
+        } else {
+            BTreeMap::new()
+        };
         for id in first..last {
-            self.answer_offer(now, id);
+            let p = pre.remove(&id);
+            self.answer_offer_with(now, id, p);
         }
         self.answered_upto = last;
+    }
+
+    /// A framework gets all its offers of a pass together (Mesos sends
+    /// them in one message), so a rigid job may use several: each greedy
+    /// framework's rigid pending jobs are placed first-fit over its offers
+    /// of the pass, whole or not at all. Returns, per offer used, what is
+    /// left of it and how many tasks it launched.
+    fn launch_gangs(
+        &mut self,
+        now: Micros,
+        ids: std::ops::Range<u64>,
+    ) -> BTreeMap<u64, (Split, u64)> {
+        let mut by_fw: BTreeMap<FwIdx, Vec<u64>> = BTreeMap::new();
+        for id in ids {
+            if let Some(o) = self.live.get(&id) {
+                by_fw.entry(o.framework).or_default().push(id);
+            }
+        }
+        let mut pre: BTreeMap<u64, (Split, u64)> = BTreeMap::new();
+        for (fw, offers) in by_fw {
+            if self.frameworks[fw as usize].behavior != Behavior::Greedy || offers.len() < 2 {
+                continue;
+            }
+            let mut gi = 0;
+            while gi < self.frameworks[fw as usize].pending.len() {
+                let group = self.frameworks[fw as usize].pending[gi];
+                let job = &self.jobs[group.job as usize];
+                let res = job.resources;
+                if !(job.gang && group.remaining == job.tasks && group.remaining > 1) {
+                    gi += 1;
+                    continue;
+                }
+                let mut free: Vec<(u64, Res)> = offers
+                    .iter()
+                    .map(|id| {
+                        let left = match pre.get(id) {
+                            Some((l, _)) => l.total(),
+                            None => self.live[id].resources.total(),
+                        };
+                        (*id, left)
+                    })
+                    .collect();
+                let mut plan = Vec::new();
+                for _ in 0..group.remaining {
+                    match free.iter_mut().find(|(_, f)| f.contains(&res)) {
+                        Some(slot) => {
+                            slot.1.sub(&res);
+                            plan.push(slot.0);
+                        }
+                        None => break,
+                    }
+                }
+                if plan.len() as u64 != group.remaining {
+                    if self.frameworks[fw as usize].fit == Fit::Stop {
+                        break;
+                    }
+                    gi += 1;
+                    continue;
+                }
+                for (k, id) in plan.into_iter().enumerate() {
+                    let a = self.live[&id].agent;
+                    let entry = pre
+                        .entry(id)
+                        .or_insert_with(|| (self.live[&id].resources.clone(), 0));
+                    let mut left = entry.0.clone();
+                    let t = group.next_task + k as u64;
+                    self.start_task(now, t, a, res, &mut left);
+                    let e = pre.get_mut(&id).expect("inserted");
+                    e.0 = left;
+                    e.1 += 1;
+                }
+                let f = &mut self.frameworks[fw as usize];
+                f.pending_tasks -= group.remaining;
+                f.pending.remove(gi);
+                f.min_demand = None;
+                self.update_demand(fw);
+            }
+        }
+        pre
     }
 
     /// The allocation pass alone (Mesos's `__generateOffers`): offers are
@@ -2192,6 +2285,12 @@ impl Cluster {
 
     /// The framework model answers an offer.
     fn answer_offer(&mut self, now: Micros, id: u64) {
+        self.answer_offer_with(now, id, None);
+    }
+
+    /// Answers an offer, part of which may already have launched a rigid
+    /// job (`pre`: what is left of it and how many tasks it launched).
+    fn answer_offer_with(&mut self, now: Micros, id: u64, pre: Option<(Split, u64)>) {
         let fw = self.live[&id].framework;
         match self.frameworks[fw as usize].behavior {
             Behavior::Hold => {
@@ -2211,8 +2310,9 @@ impl Cluster {
             }
             Behavior::Greedy => {
                 let a = self.live[&id].agent;
-                let mut left = self.live[&id].resources.clone();
-                let launched = self.launch_fitting(now, fw, a, &mut left);
+                let (mut left, before) =
+                    pre.unwrap_or_else(|| (self.live[&id].resources.clone(), 0));
+                let launched = before + self.launch_fitting(now, fw, a, &mut left);
                 let f = &self.frameworks[fw as usize];
                 if f.suppress_when_idle && f.pending_tasks == 0 && !f.suppressed {
                     self.suppress(fw);
@@ -2249,11 +2349,17 @@ impl Cluster {
             }
             let group = self.frameworks[fw as usize].pending[gi];
             let res = self.jobs[group.job as usize].resources;
-            let n = if left_total.contains(&res) {
+            let mut n = if left_total.contains(&res) {
                 left_total.fits_times(&res).min(group.remaining)
             } else {
                 0
             };
+            // A rigid job starts whole or not at all: in offers mode, all
+            // of it in this one offer.
+            let job = &self.jobs[group.job as usize];
+            if job.gang && group.remaining == job.tasks && n < group.remaining {
+                n = 0;
+            }
             for k in 0..n {
                 let t = group.next_task + k;
                 self.start_task(now, t, a, res, left);
@@ -2421,42 +2527,107 @@ impl Cluster {
         for gi in 0..self.frameworks[fw as usize].pending.len() {
             let group = self.frameworks[fw as usize].pending[gi];
             let res = self.jobs[group.job as usize].resources;
+            let job = &self.jobs[group.job as usize];
+            if job.gang && group.remaining == job.tasks && group.remaining > 1 {
+                if self.place_gang(now, fw, gi, role, limit_room.as_ref(), order) {
+                    return Placed::Yes;
+                }
+                if fit == Fit::Stop {
+                    return Placed::Blocked;
+                }
+                continue;
+            }
             let Some(a) = self.choose_agent(role, &res, limit_room.as_ref(), order) else {
                 if fit == Fit::Stop {
                     return Placed::Blocked;
                 }
                 continue;
             };
-            let mut offer = self.available_for(a, role);
-            let before = offer.clone();
-            self.start_task(now, group.next_task, a, res, &mut offer);
-            // Charge exactly what the task drew.
-            let mut used = before;
-            used.unres.sub(&offer.unres);
-            for (rr, r) in used.resv.iter_mut() {
-                let rest = offer
-                    .resv
-                    .iter()
-                    .find(|(x, _)| x == rr)
-                    .map(|(_, v)| *v)
-                    .unwrap_or(Res::ZERO);
-                r.sub(&rest);
-            }
-            used.resv.retain(|(_, r)| !r.is_empty());
-            self.charge(fw, a, &used);
-            let f = &mut self.frameworks[fw as usize];
-            f.pending_tasks -= 1;
-            let g = &mut f.pending[gi];
-            g.next_task += 1;
-            g.remaining -= 1;
-            if g.remaining == 0 {
-                f.pending.remove(gi);
-                f.min_demand = None;
-            }
-            self.update_demand(fw);
+            self.place_on(now, fw, gi, a);
             return Placed::Yes;
         }
         Placed::Blocked
+    }
+
+    /// Tasks mode, a rigid job: places all of pending group `gi`'s tasks
+    /// at once (each on the first agent in `order` with room left, after
+    /// the ones before it), or none. Returns true if it placed them.
+    fn place_gang(
+        &mut self,
+        now: Micros,
+        fw: FwIdx,
+        gi: usize,
+        role: RoleIdx,
+        limit_room: Option<&Limits>,
+        order: &[AgentIdx],
+    ) -> bool {
+        let group = self.frameworks[fw as usize].pending[gi];
+        let res = self.jobs[group.job as usize].resources;
+        let n = group.remaining;
+        if let Some(room) = limit_room {
+            let mut all = Res::ZERO;
+            for _ in 0..n {
+                all.add(&res);
+            }
+            if all.shrink_to(room) != all {
+                return false;
+            }
+        }
+        let mut free: Vec<(AgentIdx, Res)> = order
+            .iter()
+            .map(|&a| (a, self.available_for(a, role).total()))
+            .collect();
+        let mut plan: Vec<AgentIdx> = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let Some(slot) = free.iter_mut().find(|(_, f)| f.contains(&res)) else {
+                return false;
+            };
+            slot.1.sub(&res);
+            plan.push(slot.0);
+        }
+        for a in plan {
+            let gi_now = self.frameworks[fw as usize]
+                .pending
+                .iter()
+                .position(|g| g.job == group.job)
+                .expect("the gang's group is pending");
+            self.place_on(now, fw, gi_now, a);
+        }
+        true
+    }
+
+    /// Starts the next task of pending group `gi` on agent `a` and charges
+    /// what it drew.
+    fn place_on(&mut self, now: Micros, fw: FwIdx, gi: usize, a: AgentIdx) {
+        let role = self.frameworks[fw as usize].role;
+        let group = self.frameworks[fw as usize].pending[gi];
+        let res = self.jobs[group.job as usize].resources;
+        let mut offer = self.available_for(a, role);
+        let before = offer.clone();
+        self.start_task(now, group.next_task, a, res, &mut offer);
+        let mut used = before;
+        used.unres.sub(&offer.unres);
+        for (rr, r) in used.resv.iter_mut() {
+            let rest = offer
+                .resv
+                .iter()
+                .find(|(x, _)| x == rr)
+                .map(|(_, v)| *v)
+                .unwrap_or(Res::ZERO);
+            r.sub(&rest);
+        }
+        used.resv.retain(|(_, r)| !r.is_empty());
+        self.charge(fw, a, &used);
+        let f = &mut self.frameworks[fw as usize];
+        f.pending_tasks -= 1;
+        let g = &mut f.pending[gi];
+        g.next_task += 1;
+        g.remaining -= 1;
+        if g.remaining == 0 {
+            f.pending.remove(gi);
+            f.min_demand = None;
+        }
+        self.update_demand(fw);
     }
 
     /// The agent a task of `res` for `role` goes to, or None if it fits

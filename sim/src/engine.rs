@@ -225,6 +225,7 @@ pub fn run(
                         j.tasks,
                         j.duration_us,
                         j.priority,
+                        j.gang,
                     );
                     cluster.accounting_job_submitted(framework, job);
                 }

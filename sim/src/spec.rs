@@ -202,6 +202,8 @@ pub struct JobSpec {
     pub duration_us: Option<Micros>,
     /// Overrides the framework's priority.
     pub priority: Option<i64>,
+    /// Rigid (gang): all its tasks start together or none does.
+    pub gang: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

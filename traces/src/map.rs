@@ -640,6 +640,7 @@ impl Builder {
                 resources: res,
                 duration_us: duration,
                 priority: t.priority,
+                gang: self.format == Format::Swf,
             },
             copies,
         });

@@ -123,6 +123,7 @@ const JOB_KEYS: &[&str] = &[
     "resources",
     "duration",
     "priority",
+    "gang",
     "usage", // read by validate/iso.rs
     "limit", // read by validate/iso.rs
 ];
@@ -1294,7 +1295,12 @@ impl<'a> Checker<'a> {
                     Some(p) => Some(self.integer(&p, i64::MIN)?),
                     None => None,
                 };
+                let gang = match jt.get("gang") {
+                    Some(g) => self.boolean(&g)?,
+                    None => false,
+                };
                 jobs.push(JobSpec {
+                    gang,
                     name: jname,
                     at_us: jat,
                     tasks,

@@ -479,6 +479,7 @@ mod tests {
             resources: sim::resources::Res::ZERO,
             duration_us: Some(7),
             priority: None,
+            gang: false,
         };
         s.job(job("a"), &mut out);
         s.job(job("b"), &mut out);

@@ -93,7 +93,7 @@ fn unknown_keys_everywhere() {
     );
     assert_eq!(
         err(&with_base("[[frameworks.jobs]]\nresources = { cpus = 1 }\nduration = \"1s\"\ncount = 3\n")),
-        "sc.toml:13:1: frameworks[0].jobs[0].count: unknown key `count`; allowed here: name, at, tasks, resources, duration, priority, usage, limit"
+        "sc.toml:13:1: frameworks[0].jobs[0].count: unknown key `count`; allowed here: name, at, tasks, resources, duration, priority, gang, usage, limit"
     );
     assert_eq!(
         err(&with_base("[[events]]\nat = \"6s\"\naction = \"suppress\"\nframework = \"f\"\nrole = \"r\"\n")),

@@ -22,6 +22,9 @@ impl Cluster {
         };
         let role = f.role;
         let job = &self.jobs[group.job as usize];
+        if job.gang && group.remaining == job.tasks && job.tasks > 1 {
+            return false; // rigid jobs do not preempt (documented)
+        }
         let (need, prio) = (job.resources, job.priority);
         let mut best: Option<((i64, usize), AgentIdx, Vec<TaskId>)> = None;
         for a in 0..self.agents.len() as AgentIdx {
