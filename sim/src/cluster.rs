@@ -1103,7 +1103,11 @@ impl Cluster {
             self.frameworks[fw as usize].running_tasks -= 1;
             self.mark_changed(fw);
         }
-        if let Some(f) = self.failovers.last_mut() {
+        let lost = matches!(
+            state,
+            TaskState::Lost | TaskState::Unreachable | TaskState::Gone | TaskState::GoneByOperator
+        );
+        if let Some(f) = self.failovers.last_mut().filter(|_| lost && was_running) {
             if f.counts_losses(now) {
                 f.tasks_lost += 1;
             }
