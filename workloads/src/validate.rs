@@ -44,7 +44,8 @@ const TOP_KEYS: &[&str] = &[
     "master",
     "faults",
     "whatif",
-    "isolation", // isolator accounting: validate/iso.rs
+    "isolation",        // isolator accounting: validate/iso.rs
+    "oversubscription", // revocable resources: validate/iso.rs
 ];
 /// `[workload]`: a trace; its options are checked for type here and for
 /// meaning by the `traces` crate (which knows the formats).
@@ -58,8 +59,8 @@ const WORKLOAD_KEYS: &[&str] = &[
 ];
 const WORKLOAD_RESERVED: &[&str] = &["synthetic"];
 /// Tables of later features: refused loudly so that nobody believes a
-/// fault or a trace was simulated when it was ignored.
-const TOP_RESERVED: &[&str] = &["oversubscription"];
+/// fault or a trace was simulated when it was ignored (none left).
+const TOP_RESERVED: &[&str] = &[];
 const MASTER_KEYS: &[&str] = &[
     "replicas",
     "agent_ping_timeout",
@@ -113,6 +114,7 @@ const FRAMEWORK_KEYS: &[&str] = &[
     "priority",
     "suppress_when_idle",
     "failover_timeout",
+    "revocable", // REVOCABLE_RESOURCES, read by validate/iso.rs
     "jobs",
 ];
 const JOB_KEYS: &[&str] = &[
