@@ -2744,7 +2744,10 @@ impl Cluster {
                     charged_sum.add(&u.total());
                 }
             }
-            if sum.total() != agent.total.total() || sum.unres != agent.total.unres {
+            if sum.total() != agent.total.total()
+                || sum.unres != agent.total.unres
+                || sum.revoc != agent.total.revoc
+            {
                 return Err(format!(
                     "agent {}: available + charged {:?} != total {:?}",
                     agent.name, sum, agent.total
