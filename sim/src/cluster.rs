@@ -2084,7 +2084,8 @@ impl Cluster {
             return Some(cand.clone());
         }
         let view = cand.0.without_revocable();
-        self.allocatable(&view.total()).then(|| (view, cand.1))
+        let ok = self.allocatable(&view.total());
+        ok.then_some((view, cand.1))
     }
 
     /// Is `fw` kept from being offered `offer` on this agent by a filter?
