@@ -668,6 +668,68 @@ fn apply_phases(ti: &mut TaskIso, phases: &[UsagePhase], now: Micros, oc: i64) {
 mod tests {
     use super::*;
 
+    fn res(cpus: i64, mem: i64) -> Res {
+        let mut r = Res::ZERO;
+        r.0[CPUS] = cpus;
+        r.0[MEM] = mem;
+        r
+    }
+
+    #[test]
+    fn estimator_counts_regular_slack_with_the_executor_and_the_margin() {
+        // Executor overhead on: a regular task requesting 8 cpus / 8192
+        // MiB that uses 2 cpus / 2048 MiB has containers using 2.1 cpus
+        // and 2080 MiB: (8 - 2.1) x 0.9 = 5.31 cpus, (8192 - 2080) x 0.9
+        // = 5500.8 MiB. A revocable task on the agent does not count.
+        let mut spec = IsolationSpec::default();
+        spec.jobs.insert(
+            (0, 0),
+            JobUsage {
+                phases: vec![UsagePhase {
+                    after_us: 0,
+                    cpus: Some(2000),
+                    mem: Some(2_048_000),
+                }],
+                ..JobUsage::default()
+            },
+        );
+        let mut iso = Isolation::new(&spec, 1);
+        iso.job_submitted(0, 0);
+        iso.job_submitted(1, 0);
+        let cap = res(16_000, 32_768_000);
+        iso.task_started(0, 0, 0, &cap, 0, &res(8000, 8_192_000), None, false);
+        iso.task_started(0, 1, 0, &cap, 1, &res(1000, 512_000), None, true);
+        assert_eq!(iso.estimate(0, 100_000), (5310, 5_500_800));
+        // Revocable containers get 10 shares per cpu: (1 + 0.1) x 10 = 11.
+        assert_eq!(iso.tasks[&1].shares, 11);
+        assert_eq!(iso.tasks[&0].shares, 8294);
+        // Within the machine (2.1 + 0.9 cpus wanted of 16): no kill.
+        assert!(iso.qos_kills().is_empty());
+    }
+
+    #[test]
+    fn qos_kills_the_newest_revocable_tasks_until_the_agent_fits() {
+        // No executor overhead; a 4-cpu machine; a regular task using 3
+        // cpus (the model: 0.75 of its 4-cpu request) and three revocable
+        // ones using 0.75 x 1 each: 3 + 2.25 = 5.25 > 4. The newest
+        // (task 3: 4.5 left), then task 2 (3.75 <= 4) go.
+        let spec = IsolationSpec {
+            executor_overhead: false,
+            usage_cpus: 0.75,
+            usage_mem: 0.0,
+            ..IsolationSpec::default()
+        };
+        let mut iso = Isolation::new(&spec, 1);
+        iso.job_submitted(0, 0);
+        let cap = res(4000, 8_192_000);
+        iso.task_started(0, 0, 0, &cap, 0, &res(4000, 0), None, false);
+        for t in 1..=3 {
+            iso.task_started(t, t, 0, &cap, 0, &res(1000, 0), None, true);
+        }
+        assert_eq!(iso.qos_kills(), vec![3, 2]);
+        assert_eq!(iso.stats.revocable_kills, 2);
+    }
+
     #[test]
     fn water_fill_everyone_fits() {
         // 1 + 2 = 3 <= 4: each gets what it wants.
