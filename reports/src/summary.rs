@@ -168,6 +168,12 @@ struct IsolationSummary {
     revocable_kills: u64,
     throttled_task_us: u64,
     slowed_task_us: u64,
+    /// With `[oversubscription]` only: offers that carried revocable
+    /// resources, tasks launched on them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocable_offered: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocable_tasks: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -288,6 +294,8 @@ pub fn to_json_extra(r: &RunRecord, m: &metrics::Metrics, extra: &Extra) -> Stri
             revocable_kills: s.revocable_kills,
             throttled_task_us: s.throttled_task_us,
             slowed_task_us: s.slowed_task_us,
+            revocable_offered: s.oversubscription.then_some(s.revocable_offered),
+            revocable_tasks: s.oversubscription.then_some(s.revocable_tasks),
         }),
         latency: m.latency.clone(),
         preemptions: r.preemptions,

@@ -34,6 +34,7 @@ use crate::spec::{
 };
 
 mod accounting;
+mod oversub;
 
 pub type AgentIdx = u32;
 pub type FwIdx = u32;
@@ -44,21 +45,43 @@ const NO_ROLE: RoleIdx = u32::MAX;
 /// Mesos caps refuse_seconds at 365 days.
 const MAX_REFUSE_US: Micros = 365 * 86_400 * 1_000_000;
 
-/// Resources split by reservation: unreserved plus per-role reservations.
+/// Resources split by reservation: unreserved plus per-role reservations,
+/// plus revocable resources (oversubscription; always zero without it).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Split {
     pub unres: Res,
     /// (reservation role, amount), no zero entries, ordered by role id.
     pub resv: Vec<(RoleIdx, Res)>,
+    /// Revocable (unreserved) resources: cpus and mem the agent's resource
+    /// estimator reported (docs/isolation.md, "Oversubscription").
+    pub revoc: Res,
 }
 
 impl Split {
+    /// Every quantity summed by name (reserved, revocable and unreserved
+    /// `cpus` are all `cpus`, as in Mesos's sorters).
     pub fn total(&self) -> Res {
         let mut t = self.unres;
         for (_, r) in &self.resv {
             t.add(r);
         }
+        t.add(&self.revoc);
         t
+    }
+
+    /// The non-revocable part's total.
+    pub fn regular_total(&self) -> Res {
+        self.total().minus(&self.revoc)
+    }
+
+    /// The same resources without the revocable part (what a framework
+    /// without REVOCABLE_RESOURCES may be offered).
+    fn without_revocable(&self) -> Split {
+        Split {
+            unres: self.unres,
+            resv: self.resv.clone(),
+            revoc: Res::ZERO,
+        }
     }
 
     pub fn resv_total(&self) -> Res {
@@ -70,11 +93,14 @@ impl Split {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.unres.is_empty() && self.resv.iter().all(|(_, r)| r.is_empty())
+        self.unres.is_empty()
+            && self.resv.iter().all(|(_, r)| r.is_empty())
+            && self.revoc.is_empty()
     }
 
     fn add(&mut self, other: &Split) {
         self.unres.add(&other.unres);
+        self.revoc.add(&other.revoc);
         for (role, r) in &other.resv {
             match self.resv.iter_mut().find(|(x, _)| x == role) {
                 Some((_, mine)) => mine.add(r),
@@ -89,7 +115,7 @@ impl Split {
     /// Mesos's `Resources::contains`: every reservation and the unreserved
     /// part of `other` is covered by the same part of `self`.
     fn contains(&self, other: &Split) -> bool {
-        if !self.unres.contains(&other.unres) {
+        if !self.unres.contains(&other.unres) || !self.revoc.contains(&other.revoc) {
             return false;
         }
         other.resv.iter().all(|(role, r)| {
@@ -190,6 +216,8 @@ struct Framework {
     epoch: u32,
     partition_aware: bool,
     failover_timeout_us: Micros,
+    /// Mesos's REVOCABLE_RESOURCES capability (`revocable = true`).
+    revocable: bool,
 }
 
 struct Agent {
@@ -258,6 +286,7 @@ impl Agent {
             .expect("usage recorded for framework");
         let u = &mut self.usage[pos].1;
         u.unres.sub(&part.unres);
+        u.revoc.sub(&part.revoc);
         for (role, r) in &part.resv {
             if let Some((_, mine)) = u.resv.iter_mut().find(|(x, _)| x == role) {
                 mine.sub(r);
@@ -300,6 +329,8 @@ pub struct Task {
     /// Index in the agent's task list while running.
     slot: u32,
     pub state: TaskState,
+    /// Runs on revocable resources (oversubscription).
+    pub revocable: bool,
 }
 
 impl Task {
@@ -397,8 +428,15 @@ pub struct Cluster {
     total_charged: Res,
     /// Offered or allocated, reserved part.
     total_charged_reserved: Res,
-    /// Held by running tasks.
+    /// Held by running tasks (non-revocable: utilization.csv's
+    /// `allocated`, like Mesos's `master/cpus_used`).
     total_task_alloc: Res,
+    /// Revocable resources on all agents (part of `total`), offered or
+    /// allocated ones, and those held by running revocable tasks
+    /// (oversubscription; zero without it).
+    total_revocable: Res,
+    total_charged_revocable: Res,
+    revocable_task_alloc: Res,
 
     /// Agents that asked for an allocation at this time; `all_candidates`
     /// stands for every agent.
@@ -468,6 +506,14 @@ pub struct Cluster {
     /// Isolator accounting, when the scenario turns it on (module
     /// `accounting`); None costs nothing.
     iso: Option<Box<crate::isolation::Isolation>>,
+    /// Oversubscription (module `oversub`): the resource estimator's
+    /// settings; None when off.
+    oversub: Option<crate::isolation::OversubSpec>,
+    /// The estimator's next run.
+    next_estimate_us: Micros,
+    /// Offers that carried revocable resources; tasks launched on them.
+    revocable_offers: u64,
+    revocable_launches: u64,
 }
 
 impl Cluster {
@@ -545,6 +591,9 @@ impl Cluster {
             total_charged: Res::ZERO,
             total_charged_reserved: Res::ZERO,
             total_task_alloc: Res::ZERO,
+            total_revocable: Res::ZERO,
+            total_charged_revocable: Res::ZERO,
+            revocable_task_alloc: Res::ZERO,
             candidates: Vec::new(),
             all_candidates: false,
             agent_rng: Rng::new(spec.seed, Stream::AgentOrder),
@@ -583,6 +632,13 @@ impl Cluster {
                 .isolation
                 .as_ref()
                 .map(|i| Box::new(crate::isolation::Isolation::new(i, spec.seed))),
+            oversub: spec
+                .isolation
+                .as_ref()
+                .and_then(|i| i.oversubscription.clone()),
+            next_estimate_us: Micros::MAX,
+            revocable_offers: 0,
+            revocable_launches: 0,
         };
         for r in &spec.roles {
             let id = c.intern_role(&r.name);
@@ -626,8 +682,17 @@ impl Cluster {
                 epoch: 0,
                 partition_aware: f.partition_aware,
                 failover_timeout_us: f.failover_timeout_us,
+                revocable: false,
             });
             c.changed_flag.push(false);
+        }
+        if let Some(o) = &c.oversub {
+            c.next_estimate_us = o.interval_us;
+            for &f in &o.revocable_frameworks {
+                if let Some(fw) = c.frameworks.get_mut(f) {
+                    fw.revocable = true;
+                }
+            }
         }
         c
     }
@@ -794,14 +859,14 @@ impl Cluster {
         let id = self.agents.len() as AgentIdx;
         let mut total = Split {
             unres: spec.resources,
-            resv: Vec::new(),
+            ..Split::default()
         };
         for (role_name, r) in &spec.reserved {
             let role = self.intern_role(role_name);
             total.unres.sub(r);
             total.add(&Split {
-                unres: Res::ZERO,
                 resv: vec![(role, *r)],
+                ..Split::default()
             });
         }
         total.resv.retain(|(_, r)| !r.is_empty());
@@ -853,7 +918,8 @@ impl Cluster {
         let mut usage: Vec<(FwIdx, Split)> = Vec::new();
         let mut held = Split::default();
         let mut came_back = Vec::new();
-        for &t in &self.agents[a].tasks {
+        for i in 0..self.agents[a].tasks.len() {
+            let t = self.agents[a].tasks[i];
             let job = &self.jobs[self.tasks[t as usize].job as usize];
             let part = self.task_split(t, job.resources);
             held.add(&part);
@@ -861,7 +927,8 @@ impl Cluster {
                 Some((_, u)) => u.add(&part),
                 None => usage.push((job.framework, part)),
             }
-            self.total_task_alloc.add(&job.resources);
+            let res = job.resources;
+            self.track_task_alloc(t, &res, true);
             if self.tasks[t as usize].state != TaskState::Running {
                 came_back.push(t);
             }
@@ -878,6 +945,7 @@ impl Cluster {
             let agent = &mut self.agents[a];
             let mut avail = agent.total.clone();
             avail.unres.sub(&held.unres);
+            avail.revoc.sub(&held.revoc);
             for (rr, r) in &held.resv {
                 if let Some((_, mine)) = avail.resv.iter_mut().find(|(x, _)| x == rr) {
                     mine.sub(r);
@@ -897,6 +965,7 @@ impl Cluster {
         }
         let all = total.total();
         self.total.add(&all);
+        self.total_revocable.add(&total.revoc);
         self.role_sorter.add_total(&all);
         for role in self.roles.iter_mut() {
             if let Some(s) = role.sorter.as_mut() {
@@ -921,16 +990,38 @@ impl Cluster {
     }
 
     /// A task's resources split into the unreserved part and the
-    /// reservations it drew on.
+    /// reservations it drew on (all revocable for a revocable task).
     fn task_split(&self, t: TaskId, res: Res) -> Split {
+        if self.tasks[t as usize].revocable {
+            return Split {
+                revoc: res,
+                ..Split::default()
+            };
+        }
         let mut part = Split {
             unres: res,
             resv: self.task_resv.get(&t).cloned().unwrap_or_default(),
+            revoc: Res::ZERO,
         };
         for (_, r) in &part.resv {
             part.unres.sub(r);
         }
         part
+    }
+
+    /// What running tasks hold changes by `res` (added or taken away):
+    /// the regular total for utilization.csv, or the revocable one.
+    fn track_task_alloc(&mut self, t: TaskId, res: &Res, add: bool) {
+        let total = if self.tasks[t as usize].revocable {
+            &mut self.revocable_task_alloc
+        } else {
+            &mut self.total_task_alloc
+        };
+        if add {
+            total.add(res);
+        } else {
+            total.sub(res);
+        }
     }
 
     /// Takes an agent out of the allocator (Mesos's `removeSlave`, run
@@ -972,7 +1063,7 @@ impl Cluster {
         for t in believed {
             if self.tasks[t as usize].state == TaskState::Running {
                 let res = self.jobs[self.tasks[t as usize].job as usize].resources;
-                self.total_task_alloc.sub(&res);
+                self.track_task_alloc(t, &res, false);
             }
         }
         let agent = &mut self.agents[a];
@@ -988,6 +1079,7 @@ impl Cluster {
             self.total_reserved.sub(&r);
         }
         self.total.sub(&all);
+        self.total_revocable.sub(&total.revoc);
         self.role_sorter.remove_total(&all);
         for role in self.roles.iter_mut() {
             if let Some(s) = role.sorter.as_mut() {
@@ -1022,7 +1114,7 @@ impl Cluster {
         for (fw, r) in used {
             let part = Split {
                 unres: *r,
-                resv: Vec::new(),
+                ..Split::default()
             };
             self.charge(*fw, a, &part);
         }
@@ -1184,6 +1276,7 @@ impl Cluster {
                 end_us: NEVER,
                 slot: 0,
                 state: TaskState::Pending,
+                revocable: false,
             });
         }
         if tasks > 0 {
@@ -1294,13 +1387,8 @@ impl Cluster {
         let job = &self.jobs[task.job as usize];
         let fw = job.framework;
         let res = job.resources;
-        let mut part = Split {
-            unres: res,
-            resv: self.task_resv.remove(&t).unwrap_or_default(),
-        };
-        for (_, r) in &part.resv {
-            part.unres.sub(r);
-        }
+        let part = self.task_split(t, res);
+        self.task_resv.remove(&t);
         let task = &mut self.tasks[t as usize];
         task.state = state;
         task.end_us = end_us;
@@ -1308,7 +1396,7 @@ impl Cluster {
             self.frameworks[fw as usize].running_tasks -= 1;
             self.mark_changed(fw);
             if self.agents[a as usize].active {
-                self.total_task_alloc.sub(&res);
+                self.track_task_alloc(t, &res, false);
                 self.recover(fw, a, &part);
             }
         }
@@ -1501,6 +1589,7 @@ impl Cluster {
         {
             let agent = &mut self.agents[a as usize];
             agent.avail.unres.sub(&part.unres);
+            agent.avail.revoc.sub(&part.revoc);
             for (rr, r) in &part.resv {
                 if let Some((_, mine)) = agent.avail.resv.iter_mut().find(|(x, _)| x == rr) {
                     mine.sub(r);
@@ -1521,6 +1610,7 @@ impl Cluster {
         self.for_role_and_ancestors(role, |x| x.unres_alloc_subtree.add(&unres));
         self.total_charged.add(&all);
         self.total_charged_reserved.add(&resv);
+        self.total_charged_revocable.add(&part.revoc);
         self.role_sorter.allocated(role, &all);
         self.fw_sorter(fw).allocated(fw, &all);
         self.frameworks[fw as usize].charge.add(&all);
@@ -1537,6 +1627,7 @@ impl Cluster {
         self.for_role_and_ancestors(role, |x| x.unres_alloc_subtree.sub(&unres));
         self.total_charged.sub(&all);
         self.total_charged_reserved.sub(&resv);
+        self.total_charged_revocable.sub(&part.revoc);
         self.role_sorter.unallocated(role, &all);
         self.fw_sorter(fw).unallocated(fw, &all);
         self.frameworks[fw as usize].charge.sub(&all);
@@ -1551,6 +1642,7 @@ impl Cluster {
         {
             let agent = &mut self.agents[a as usize];
             agent.avail.unres.add(&part.unres);
+            agent.avail.revoc.add(&part.revoc);
             for (rr, r) in &part.resv {
                 if let Some((_, mine)) = agent.avail.resv.iter_mut().find(|(x, _)| x == rr) {
                     mine.add(r);
@@ -1667,6 +1759,7 @@ impl Cluster {
         let mut s = Split {
             unres: agent.avail.unres,
             resv: Vec::new(),
+            revoc: agent.avail.revoc,
         };
         for (rr, r) in &agent.avail.resv {
             if !r.is_empty() && self.reservation_usable_by(*rr, role) {
@@ -1821,9 +1914,10 @@ impl Cluster {
                 let mut free: Vec<(u64, Res)> = offers
                     .iter()
                     .map(|id| {
+                        // Rigid jobs run on regular resources only.
                         let left = match pre.get(id) {
-                            Some((l, _)) => l.total(),
-                            None => self.live[id].resources.total(),
+                            Some((l, _)) => l.regular_total(),
+                            None => self.live[id].resources.regular_total(),
                         };
                         (*id, left)
                     })
@@ -1852,7 +1946,7 @@ impl Cluster {
                         .or_insert_with(|| (self.live[&id].resources.clone(), 0));
                     let mut left = entry.0.clone();
                     let t = group.next_task + k as u64;
-                    self.start_task(now, t, a, res, &mut left);
+                    self.start_task(now, t, a, res, &mut left, false);
                     let e = pre.get_mut(&id).expect("inserted");
                     e.0 = left;
                     e.1 += 1;
@@ -1909,10 +2003,16 @@ impl Cluster {
         let unallocated_reservations = self
             .total_reserved
             .minus_clamped(&self.total_charged_reserved);
+        // Unallocated revocable resources are no headroom either (Mesos
+        // excludes revocable resources from quota headroom).
+        let unallocated_revocable = self
+            .total_revocable
+            .minus_clamped(&self.total_charged_revocable);
         let mut available = self
             .total
             .minus_clamped(&self.total_charged)
-            .minus_clamped(&unallocated_reservations);
+            .minus_clamped(&unallocated_reservations)
+            .minus_clamped(&unallocated_revocable);
 
         // Offers of this pass: (framework, agent) -> resources, merged.
         let mut made: Vec<(FwIdx, AgentIdx, Split)> = Vec::new();
@@ -1964,6 +2064,8 @@ impl Cluster {
                             continue;
                         }
                         // The role's own reservations (not its ancestors').
+                        // Revocable resources go along to frameworks that
+                        // accept them.
                         let mut to_offer = Split {
                             unres: guarantees_offering,
                             resv: avail
@@ -1972,6 +2074,11 @@ impl Cluster {
                                 .filter(|(rr, _)| *rr == role)
                                 .cloned()
                                 .collect(),
+                            revoc: if self.frameworks[fw as usize].revocable {
+                                avail.revoc
+                            } else {
+                                Res::ZERO
+                            },
                         };
                         let mut additional = quota_res.minus(&guarantees_offering);
                         if let Some(l) = limit {
@@ -2088,9 +2195,16 @@ impl Cluster {
                 .expect("role in the role sorter has a sorter");
             let mut visited: Vec<FwIdx> = Vec::new();
             let walked = {
-                let agent = &self.agents[a as usize];
+                let this = &*self;
+                let agent = &this.agents[a as usize];
                 sorter.first_where(&mut |fw| {
-                    if Self::blocked_by(agent, fw, now, &cand.0) {
+                    let blocked = if cand.0.revoc.is_empty() {
+                        Self::blocked_by(agent, fw, now, &cand.0)
+                    } else {
+                        this.offer_view(fw, &cand)
+                            .is_none_or(|v| Self::blocked_by(agent, fw, now, &v.0))
+                    };
+                    if blocked {
                         visited.push(fw);
                         false
                     } else {
@@ -2102,6 +2216,11 @@ impl Cluster {
             match walked {
                 Some(None) => {}
                 Some(Some(fw)) => {
+                    let cand = if cand.0.revoc.is_empty() {
+                        cand
+                    } else {
+                        self.offer_view(fw, &cand).expect("checked in the walk")
+                    };
                     self.stage2_offer(fw, a, role, cand, consumed, available, made, made_index);
                     // Rarely something is left for the role (a chopped
                     // offer): the rest of the frameworks, in the order
@@ -2137,6 +2256,19 @@ impl Cluster {
         }
     }
 
+    /// What `fw` may take of a role's candidate offer: all of it, or,
+    /// for a framework without Mesos's REVOCABLE_RESOURCES capability,
+    /// the candidate without its revocable part (None when that is not
+    /// allocatable).
+    fn offer_view(&self, fw: FwIdx, cand: &(Split, Res)) -> Option<(Split, Res)> {
+        if self.frameworks[fw as usize].revocable || cand.0.revoc.is_empty() {
+            return Some(cand.clone());
+        }
+        let view = cand.0.without_revocable();
+        let ok = self.allocatable(&view.total());
+        ok.then_some((view, cand.1))
+    }
+
     /// Is `fw` kept from being offered `offer` on this agent by a filter?
     fn blocked_by(agent: &Agent, fw: FwIdx, now: Micros, offer: &Split) -> bool {
         let lo = agent.filters.partition_point(|f| f.framework < fw);
@@ -2164,6 +2296,7 @@ impl Cluster {
         let mut to_offer = Split {
             unres: Res::ZERO,
             resv: avail.resv.clone(),
+            revoc: avail.revoc,
         };
         let mut additional = avail.unres;
         if let Some(l) = self.roles[role as usize].limit {
@@ -2234,11 +2367,25 @@ impl Cluster {
                 self.mark_blocked(now, a, &c.0, stamp);
                 candidate = Some(c);
             }
-            if self.blocked[fw as usize] == self.stamp {
-                continue;
+            let c = candidate.as_ref().expect("computed above");
+            if c.0.revoc.is_empty() {
+                if self.blocked[fw as usize] == self.stamp {
+                    continue;
+                }
+                let c = candidate.take().expect("computed above");
+                self.stage2_offer(fw, a, role, c, consumed, available, made, made_index);
+            } else {
+                // Revocable resources on the agent: what each framework
+                // may take depends on its capability.
+                let Some(view) = self.offer_view(fw, c) else {
+                    continue;
+                };
+                if Self::blocked_by(&self.agents[a as usize], fw, now, &view.0) {
+                    continue;
+                }
+                candidate = None;
+                self.stage2_offer(fw, a, role, view, consumed, available, made, made_index);
             }
-            let c = candidate.take().expect("computed above");
-            self.stage2_offer(fw, a, role, c, consumed, available, made, made_index);
         }
     }
 
@@ -2256,6 +2403,9 @@ impl Cluster {
             })
         });
         for (fw, a, part) in made {
+            if !part.revoc.is_empty() {
+                self.revocable_offers += 1;
+            }
             self.live.insert(
                 self.next_offer,
                 Offer {
@@ -2346,6 +2496,7 @@ impl Cluster {
         // cluster, where scanning every pending job would dominate a
         // trace replay.
         let floor = self.min_demand(fw);
+        let revocable = self.frameworks[fw as usize].revocable;
         while gi < self.frameworks[fw as usize].pending.len() {
             let left_total = left.total();
             if !left_total.contains(&floor) {
@@ -2353,8 +2504,12 @@ impl Cluster {
             }
             let group = self.frameworks[fw as usize].pending[gi];
             let res = self.jobs[group.job as usize].resources;
-            let mut n = if left_total.contains(&res) {
-                left_total.fits_times(&res).min(group.remaining)
+            // Regular resources first; a framework with `revocable = true`
+            // puts the tasks that do not fit there on the offer's
+            // revocable resources, whole tasks only (docs/isolation.md).
+            let regular = left.regular_total();
+            let mut n = if regular.contains(&res) {
+                regular.fits_times(&res).min(group.remaining)
             } else {
                 0
             };
@@ -2366,7 +2521,15 @@ impl Cluster {
             }
             for k in 0..n {
                 let t = group.next_task + k;
-                self.start_task(now, t, a, res, left);
+                self.start_task(now, t, a, res, left, false);
+            }
+            if revocable && n < group.remaining && left.revoc.contains(&res) {
+                let m = left.revoc.fits_times(&res).min(group.remaining - n);
+                for k in 0..m {
+                    let t = group.next_task + n + k;
+                    self.start_task(now, t, a, res, left, true);
+                }
+                n += m;
             }
             launched += n;
             let f = &mut self.frameworks[fw as usize];
@@ -2412,21 +2575,36 @@ impl Cluster {
     }
 
     /// Starts task `t` on agent `a`, drawing its resources from `from`
-    /// (reservations first, as Mesos's frameworks in `replay` do).
-    fn start_task(&mut self, now: Micros, t: TaskId, a: AgentIdx, res: Res, from: &mut Split) {
-        let mut need = res;
+    /// (reservations first, as Mesos's frameworks in `replay` do; from
+    /// its revocable part alone when `revocable`).
+    fn start_task(
+        &mut self,
+        now: Micros,
+        t: TaskId,
+        a: AgentIdx,
+        res: Res,
+        from: &mut Split,
+        revocable: bool,
+    ) {
         let mut resv_taken: Vec<(RoleIdx, Res)> = Vec::new();
-        for (rr, r) in from.resv.iter_mut() {
-            let take = need.min(r);
-            if !take.is_empty() {
-                r.sub(&take);
-                need.sub(&take);
-                resv_taken.push((*rr, take));
+        if revocable {
+            from.revoc.sub(&res);
+            debug_assert!(from.revoc.non_negative());
+            self.revocable_launches += 1;
+        } else {
+            let mut need = res;
+            for (rr, r) in from.resv.iter_mut() {
+                let take = need.min(r);
+                if !take.is_empty() {
+                    r.sub(&take);
+                    need.sub(&take);
+                    resv_taken.push((*rr, take));
+                }
             }
+            from.resv.retain(|(_, r)| !r.is_empty());
+            from.unres.sub(&need);
+            debug_assert!(from.unres.non_negative());
         }
-        from.resv.retain(|(_, r)| !r.is_empty());
-        from.unres.sub(&need);
-        debug_assert!(from.unres.non_negative());
         let job = self.tasks[t as usize].job;
         let fw = self.jobs[job as usize].framework;
         let duration = self.jobs[job as usize].duration_us;
@@ -2437,17 +2615,19 @@ impl Cluster {
         task.start_us = now;
         task.state = TaskState::Running;
         task.slot = slot;
+        task.revocable = revocable;
         if !resv_taken.is_empty() {
             self.task_resv.insert(t, resv_taken);
         }
         self.frameworks[fw as usize].running_tasks += 1;
-        self.total_task_alloc.add(&res);
+        self.track_task_alloc(t, &res, true);
         self.mark_changed(fw);
         self.last_progress_us = now;
         if let Some(iso) = self.iso.as_deref_mut() {
             // Accounting decides when the task ends (its agent's timer).
-            let cpus = self.agents[a as usize].total.total().0[crate::resources::CPUS];
-            iso.task_started(now, t, a, cpus, job, &res, duration);
+            // The machine's capacity: its regular resources.
+            let capacity = self.agents[a as usize].total.regular_total();
+            iso.task_started(now, t, a, &capacity, job, &res, duration, revocable);
             if duration.is_some() {
                 self.running_finite += 1;
             }
@@ -2608,7 +2788,7 @@ impl Cluster {
         let res = self.jobs[group.job as usize].resources;
         let mut offer = self.available_for(a, role);
         let before = offer.clone();
-        self.start_task(now, group.next_task, a, res, &mut offer);
+        self.start_task(now, group.next_task, a, res, &mut offer, false);
         let mut used = before;
         used.unres.sub(&offer.unres);
         for (rr, r) in used.resv.iter_mut() {
@@ -2728,6 +2908,11 @@ impl Cluster {
         self.total
     }
 
+    /// The pool without revocable resources (the machines' capacity).
+    pub fn regular_total(&self) -> Res {
+        self.total.minus(&self.total_revocable)
+    }
+
     pub fn task_alloc(&self) -> Res {
         self.total_task_alloc
     }
@@ -2805,6 +2990,7 @@ impl Cluster {
                 continue;
             }
             if !agent.avail.unres.non_negative()
+                || !agent.avail.revoc.non_negative()
                 || agent.avail.resv.iter().any(|(_, r)| !r.non_negative())
             {
                 return Err(format!(
@@ -2822,12 +3008,26 @@ impl Cluster {
                     charged_sum.add(&u.total());
                 }
             }
-            if sum.total() != agent.total.total() || sum.unres != agent.total.unres {
+            if sum.total() != agent.total.total()
+                || sum.unres != agent.total.unres
+                || sum.revoc != agent.total.revoc
+            {
                 return Err(format!(
                     "agent {}: available + charged {:?} != total {:?}",
                     agent.name, sum, agent.total
                 ));
             }
+        }
+        let revocable_sum = self
+            .agents
+            .iter()
+            .filter(|a| a.active)
+            .fold(Res::ZERO, |acc, a| acc.plus(&a.total.revoc));
+        if revocable_sum != self.total_revocable {
+            return Err(format!(
+                "revocable on agents {:?} != allocator total {:?}",
+                revocable_sum, self.total_revocable
+            ));
         }
         if charged_sum != self.total_charged {
             return Err(format!(

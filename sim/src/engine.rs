@@ -172,6 +172,9 @@ pub fn run(
         if mode == Mode::Offers {
             t = t.min(next_tick);
         }
+        if let Some(e) = cluster.next_estimate() {
+            t = t.min(e);
+        }
         if spec.end_us.is_none() && steps > 0 {
             // "When all work is done": nothing queued, nothing running that
             // will end; pending work that cannot start (only ticks could
@@ -239,6 +242,9 @@ pub fn run(
                 }
             }
         }
+        // Oversubscription: the agents' resource estimators report before
+        // the pass (a changed estimate asks for one on that agent).
+        cluster.run_estimator(t);
         match mode {
             Mode::Offers => {
                 if t == next_tick {
@@ -305,6 +311,9 @@ pub fn run(
                 update(fw, &mut tracks, true);
             }
         }
+        // utilization.csv counts regular resources (revocable ones are
+        // part of the sorters' total only).
+        let total = cluster.regular_total();
         let alloc = cluster.task_alloc();
         let used = cluster.accounting_used();
         if last_util != Some((total, alloc, used)) {

@@ -39,6 +39,9 @@ pub const MIN_MEM: i64 = 32 * SCALE;
 /// The smallest CFS quota: 1 ms per 100 ms period, i.e. 0.01 cpu.
 pub const MIN_CFS_CPUS: i64 = 10;
 const CPU_SHARES_PER_CPU: i64 = 1024;
+/// `--revocable_cpu_low_priority` (default true): revocable containers get
+/// 10 shares per cpu (`CPU_SHARES_PER_CPU_REVOCABLE`).
+const CPU_SHARES_PER_CPU_REVOCABLE: i64 = 10;
 const MIN_CPU_SHARES: i64 = 2;
 /// Millionths of a cpu per thousandth (the sharing's finer unit).
 const MICRO: i64 = 1000;
@@ -64,6 +67,30 @@ pub struct JobUsage {
     pub limit_mem: Option<i64>,
 }
 
+/// `[oversubscription]` (docs/isolation.md, "Oversubscription"):
+/// the agents' resource estimator and QoS controller.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OversubSpec {
+    /// Fraction of the estimated slack withheld, in millionths
+    /// (`safety_margin = 0.1` is 100 000).
+    pub safety_margin_ppm: i64,
+    /// How often every agent re-estimates (Mesos's
+    /// `--oversubscribed_resources_interval`, 15 s).
+    pub interval_us: Micros,
+    /// Frameworks with `revocable = true` (REVOCABLE_RESOURCES), by index.
+    pub revocable_frameworks: Vec<usize>,
+}
+
+impl Default for OversubSpec {
+    fn default() -> Self {
+        OversubSpec {
+            safety_margin_ppm: 100_000,
+            interval_us: 15_000_000,
+            revocable_frameworks: Vec::new(),
+        }
+    }
+}
+
 /// `[isolation]` and the per-job keys, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IsolationSpec {
@@ -79,6 +106,8 @@ pub struct IsolationSpec {
     pub noise: f64,
     /// By (framework index, index among its jobs).
     pub jobs: BTreeMap<(usize, usize), JobUsage>,
+    /// `[oversubscription] enabled = true`.
+    pub oversubscription: Option<OversubSpec>,
 }
 
 impl Default for IsolationSpec {
@@ -90,6 +119,7 @@ impl Default for IsolationSpec {
             usage_mem: 0.8,
             noise: 0.0,
             jobs: BTreeMap::new(),
+            oversubscription: None,
         }
     }
 }
@@ -99,9 +129,14 @@ impl Default for IsolationSpec {
 pub struct IsolationStats {
     /// Tasks failed with REASON_CONTAINER_LIMITATION_MEMORY.
     pub oom_kills: u64,
-    /// Revocable tasks killed by the QoS controller (oversubscription is
-    /// not modelled yet: always 0).
+    /// Revocable tasks killed by the QoS controller.
     pub revocable_kills: u64,
+    /// Oversubscription was on (the two counts below are reported).
+    pub oversubscription: bool,
+    /// Offers that carried revocable resources.
+    pub revocable_offered: u64,
+    /// Tasks launched on revocable resources.
+    pub revocable_tasks: u64,
     /// Task-microseconds during which a CFS quota held a task below what
     /// it wanted.
     pub throttled_task_us: u64,
@@ -176,6 +211,11 @@ struct TaskIso {
     granted_u: i64,
     /// Work left, in microseconds x `eff_want` (None: runs forever).
     remaining: Option<u128>,
+    /// Runs on revocable resources (oversubscription).
+    revocable: bool,
+    /// The task's request (thousandths), for the resource estimator.
+    req_cpus: i64,
+    req_mem: i64,
 }
 
 impl TaskIso {
@@ -196,6 +236,8 @@ impl TaskIso {
 #[derive(Clone, Debug, Default)]
 struct AgentIso {
     cpus: i64,
+    /// The machine's memory (thousandths), for the QoS controller.
+    mem: i64,
     /// Running tasks in start order.
     tasks: Vec<TaskId>,
     /// Progress is accounted up to this time.
@@ -294,29 +336,38 @@ impl Isolation {
         x.round().max(0.0) as i64
     }
 
-    /// A task starts on agent `a` (of `agent_cpus` thousandths).
+    /// A task starts on agent `a`, a machine of `capacity` (its regular
+    /// resources), on revocable resources when `revocable`.
     #[allow(clippy::too_many_arguments)]
     pub fn task_started(
         &mut self,
         now: Micros,
         t: TaskId,
         a: AgentIdx,
-        agent_cpus: i64,
+        capacity: &Res,
         job: u32,
         request: &Res,
         duration_us: Option<Micros>,
+        revocable: bool,
     ) {
         self.advance(a, now);
-        self.agent(a).cpus = agent_cpus;
+        let ag = self.agent(a);
+        ag.cpus = capacity.0[CPUS];
+        ag.mem = capacity.0[MEM];
         let j = self.jobs.get(job as usize).cloned().unwrap_or_default();
         let mut rng = (self.noise > 0.0).then(|| Rng::for_item(self.seed, Stream::Usage, t));
         let cpus = self.model(request.0[CPUS], self.frac_cpus, rng.as_mut());
         let mem = self.model(request.0[MEM], self.frac_mem, rng.as_mut());
         let (oc, om) = (self.ovh_cpus(), self.ovh_mem());
         let req_c = request.0[CPUS] + oc;
-        // Mesos: max(1024 x cpus, 2), truncated (revocable containers
-        // get 10 x cpus there; no task is revocable in mesosim yet).
-        let shares = (CPU_SHARES_PER_CPU * req_c / SCALE).max(MIN_CPU_SHARES);
+        // Mesos: max(1024 x cpus, 2), truncated; revocable containers
+        // get 10 x cpus (`--revocable_cpu_low_priority`).
+        let per_cpu = if revocable {
+            CPU_SHARES_PER_CPU_REVOCABLE
+        } else {
+            CPU_SHARES_PER_CPU
+        };
+        let shares = (per_cpu * req_c / SCALE).max(MIN_CPU_SHARES);
         let cap_u = self.cfs.then(|| {
             (j.usage.limit_cpus.unwrap_or(request.0[CPUS]) + oc).max(MIN_CFS_CPUS) * MICRO
         });
@@ -334,6 +385,9 @@ impl Isolation {
             want_u: 0,
             granted_u: 0,
             remaining: None,
+            revocable,
+            req_cpus: request.0[CPUS],
+            req_mem: request.0[MEM],
         };
         apply_phases(&mut ti, &j.usage.phases, now, oc);
         ti.want_u = (ti.cpus + oc) * MICRO;
@@ -497,6 +551,69 @@ impl Isolation {
         next
     }
 
+    /// The resource estimator on agent `a`: the regular tasks' requests
+    /// minus what their containers use now (cpu wanted, capped by CFS;
+    /// memory; executor included), per resource, at least 0, then
+    /// scaled by `1 - safety_margin` and rounded down to thousandths.
+    /// Returns (cpus, mem) in thousandths.
+    pub fn estimate(&self, a: AgentIdx, safety_margin_ppm: i64) -> (i64, i64) {
+        let om = self.ovh_mem();
+        let (mut alloc_c, mut alloc_m, mut used_u, mut used_m) = (0i64, 0i64, 0i64, 0i64);
+        for t in self.agent_tasks(a) {
+            let ti = &self.tasks[t];
+            if ti.revocable {
+                continue;
+            }
+            alloc_c += ti.req_cpus;
+            alloc_m += ti.req_mem;
+            used_u += ti.cap_u.map_or(ti.want_u, |c| ti.want_u.min(c));
+            used_m += ti.mem + om;
+        }
+        let keep = (1_000_000 - safety_margin_ppm).max(0) as i128;
+        let scale = |slack: i64| (slack.max(0) as i128 * keep / 1_000_000) as i64;
+        // Thousandths of a cpu used, rounded up (never overestimates slack).
+        let used_c = (used_u + MICRO - 1).div_euclid(MICRO);
+        (scale(alloc_c - used_c), scale(alloc_m - used_m))
+    }
+
+    /// The QoS controller (`--qos_correction_interval_min = 0s`: at once)
+    /// on every agent that changed since the last flush: while what its
+    /// containers want (cpu, capped by CFS; memory; executors included)
+    /// exceeds the machine, its revocable tasks are killed, the most
+    /// recently started first. Returns them in agent order; the cluster
+    /// ends them (and calls [`Isolation::task_removed`]).
+    pub fn qos_kills(&mut self) -> Vec<TaskId> {
+        let mut out = Vec::new();
+        let mut dirty = self.dirty.clone();
+        dirty.sort_unstable();
+        let om = self.ovh_mem();
+        for a in dirty {
+            let ag = &self.agents[a as usize];
+            let (mut want_u, mut mem) = (0i64, 0i64);
+            for t in &ag.tasks {
+                let ti = &self.tasks[t];
+                want_u += ti.cap_u.map_or(ti.want_u, |c| ti.want_u.min(c));
+                mem += ti.mem + om;
+            }
+            let over =
+                |w: i64, m: i64| (ag.cpus > 0 && w > ag.cpus * MICRO) || (ag.mem > 0 && m > ag.mem);
+            for t in ag.tasks.iter().rev() {
+                if !over(want_u, mem) {
+                    break;
+                }
+                let ti = &self.tasks[t];
+                if !ti.revocable {
+                    continue;
+                }
+                want_u -= ti.cap_u.map_or(ti.want_u, |c| ti.want_u.min(c));
+                mem -= ti.mem + om;
+                out.push(*t);
+            }
+        }
+        self.stats.revocable_kills += out.len() as u64;
+        out
+    }
+
     /// What running containers use now: cpus (thousandths, what they get,
     /// rounded) and memory (thousandths).
     pub fn used(&self) -> (i64, i64) {
@@ -550,6 +667,68 @@ fn apply_phases(ti: &mut TaskIso, phases: &[UsagePhase], now: Micros, oc: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn res(cpus: i64, mem: i64) -> Res {
+        let mut r = Res::ZERO;
+        r.0[CPUS] = cpus;
+        r.0[MEM] = mem;
+        r
+    }
+
+    #[test]
+    fn estimator_counts_regular_slack_with_the_executor_and_the_margin() {
+        // Executor overhead on: a regular task requesting 8 cpus / 8192
+        // MiB that uses 2 cpus / 2048 MiB has containers using 2.1 cpus
+        // and 2080 MiB: (8 - 2.1) x 0.9 = 5.31 cpus, (8192 - 2080) x 0.9
+        // = 5500.8 MiB. A revocable task on the agent does not count.
+        let mut spec = IsolationSpec::default();
+        spec.jobs.insert(
+            (0, 0),
+            JobUsage {
+                phases: vec![UsagePhase {
+                    after_us: 0,
+                    cpus: Some(2000),
+                    mem: Some(2_048_000),
+                }],
+                ..JobUsage::default()
+            },
+        );
+        let mut iso = Isolation::new(&spec, 1);
+        iso.job_submitted(0, 0);
+        iso.job_submitted(1, 0);
+        let cap = res(16_000, 32_768_000);
+        iso.task_started(0, 0, 0, &cap, 0, &res(8000, 8_192_000), None, false);
+        iso.task_started(0, 1, 0, &cap, 1, &res(1000, 512_000), None, true);
+        assert_eq!(iso.estimate(0, 100_000), (5310, 5_500_800));
+        // Revocable containers get 10 shares per cpu: (1 + 0.1) x 10 = 11.
+        assert_eq!(iso.tasks[&1].shares, 11);
+        assert_eq!(iso.tasks[&0].shares, 8294);
+        // Within the machine (2.1 + 0.9 cpus wanted of 16): no kill.
+        assert!(iso.qos_kills().is_empty());
+    }
+
+    #[test]
+    fn qos_kills_the_newest_revocable_tasks_until_the_agent_fits() {
+        // No executor overhead; a 4-cpu machine; a regular task using 3
+        // cpus (the model: 0.75 of its 4-cpu request) and three revocable
+        // ones using 0.75 x 1 each: 3 + 2.25 = 5.25 > 4. The newest
+        // (task 3: 4.5 left), then task 2 (3.75 <= 4) go.
+        let spec = IsolationSpec {
+            executor_overhead: false,
+            usage_cpus: 0.75,
+            usage_mem: 0.0,
+            ..IsolationSpec::default()
+        };
+        let mut iso = Isolation::new(&spec, 1);
+        iso.job_submitted(0, 0);
+        let cap = res(4000, 8_192_000);
+        iso.task_started(0, 0, 0, &cap, 0, &res(4000, 0), None, false);
+        for t in 1..=3 {
+            iso.task_started(t, t, 0, &cap, 0, &res(1000, 0), None, true);
+        }
+        assert_eq!(iso.qos_kills(), vec![3, 2]);
+        assert_eq!(iso.stats.revocable_kills, 2);
+    }
 
     #[test]
     fn water_fill_everyone_fits() {

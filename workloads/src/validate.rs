@@ -45,7 +45,8 @@ const TOP_KEYS: &[&str] = &[
     "faults",
     "network",
     "whatif",
-    "isolation", // isolator accounting: validate/iso.rs
+    "isolation",        // isolator accounting: validate/iso.rs
+    "oversubscription", // revocable resources: validate/iso.rs
 ];
 /// `[workload]`: a trace; its options are checked for type here and for
 /// meaning by the `traces` crate (which knows the formats).
@@ -59,8 +60,8 @@ const WORKLOAD_KEYS: &[&str] = &[
 ];
 const WORKLOAD_RESERVED: &[&str] = &["synthetic"];
 /// Tables of later features: refused loudly so that nobody believes a
-/// fault or a trace was simulated when it was ignored.
-const TOP_RESERVED: &[&str] = &["oversubscription"];
+/// fault or a trace was simulated when it was ignored (none left).
+const TOP_RESERVED: &[&str] = &[];
 const MASTER_KEYS: &[&str] = &[
     "replicas",
     "agent_ping_timeout",
@@ -114,6 +115,7 @@ const FRAMEWORK_KEYS: &[&str] = &[
     "priority",
     "suppress_when_idle",
     "failover_timeout",
+    "revocable", // REVOCABLE_RESOURCES, read by validate/iso.rs
     "jobs",
 ];
 const JOB_KEYS: &[&str] = &[

@@ -36,6 +36,12 @@ impl Cluster {
     /// After everything at `now` happened: re-divides the cpus of the
     /// agents where something changed and schedules their timers.
     pub fn accounting_flush(&mut self, now: Micros) {
+        if self.iso.is_none() {
+            return;
+        }
+        // The QoS controller acts on what changed, before cpus are
+        // divided again.
+        self.qos_corrections(now);
         let Some(iso) = self.iso.as_deref_mut() else {
             return;
         };
@@ -86,6 +92,13 @@ impl Cluster {
 
     /// Closes accounting at the run's end; its counts.
     pub fn accounting_finish(&mut self, end: Micros) -> Option<IsolationStats> {
-        self.iso.as_deref_mut().map(|iso| iso.finish(end))
+        let counts = self.revocable_counts();
+        let mut stats = self.iso.as_deref_mut().map(|iso| iso.finish(end))?;
+        if let Some((offered, tasks)) = counts {
+            stats.oversubscription = true;
+            stats.revocable_offered = offered;
+            stats.revocable_tasks = tasks;
+        }
+        Some(stats)
     }
 }

@@ -697,7 +697,7 @@ impl Cluster {
             self.frameworks[fw as usize].running_tasks -= 1;
             self.mark_changed(fw);
             if hears && self.agents[a as usize].active {
-                self.total_task_alloc.sub(&res);
+                self.track_task_alloc(t, &res, false);
                 self.recover(fw, a, &part);
             }
         }
@@ -945,6 +945,9 @@ impl Cluster {
         self.total_charged = Res::ZERO;
         self.total_charged_reserved = Res::ZERO;
         self.total_task_alloc = Res::ZERO;
+        self.total_revocable = Res::ZERO;
+        self.total_charged_revocable = Res::ZERO;
+        self.revocable_task_alloc = Res::ZERO;
         self.candidates.clear();
         self.all_candidates = false;
         for a in 0..self.agents.len() {

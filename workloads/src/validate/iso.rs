@@ -2,14 +2,16 @@
 //! accounting, docs/isolation.md), checked with the same file:line:col
 //! errors as the rest of the scenario.
 
-use sim::isolation::{IsolationSpec, JobUsage, UsagePhase};
+use sim::isolation::{IsolationSpec, JobUsage, OversubSpec, UsagePhase};
 use sim::resources::{format_thousandths, thousandths_from_f64, CPUS, MEM};
-use sim::spec::Spec;
+use sim::spec::{Mode, Spec};
 
 use super::{num_text, At, Checker, Tbl, R};
 use crate::schema::Val;
 
 pub(super) const ISOLATION_KEYS: &[&str] = &["cfs", "executor_overhead", "usage", "noise"];
+pub(super) const OVERSUBSCRIPTION_KEYS: &[&str] =
+    &["enabled", "safety_margin", "estimator_interval"];
 
 impl Checker<'_> {
     /// Reads `[isolation]` and every job's `usage` and `limit`; accounting
@@ -51,8 +53,15 @@ impl Checker<'_> {
             }
             iso = Some(s);
         }
+        let oversub = self.oversubscription(top, spec)?;
+        let mut revocable_frameworks = Vec::new();
         if let Some(at) = top.get("frameworks") {
             for (f, ft) in self.tables(&at)?.into_iter().enumerate() {
+                if let Some(v) = ft.get("revocable") {
+                    if self.boolean(&v)? {
+                        revocable_frameworks.push(f);
+                    }
+                }
                 let Some(jobs) = ft.get("jobs") else {
                     continue;
                 };
@@ -98,8 +107,56 @@ impl Checker<'_> {
                 }
             }
         }
+        if let Some(mut o) = oversub {
+            // Oversubscription needs accounting: it turns it on (with the
+            // usage model's defaults unless `[isolation]` says otherwise).
+            o.revocable_frameworks = revocable_frameworks;
+            iso.get_or_insert_with(IsolationSpec::default)
+                .oversubscription = Some(o);
+        }
         spec.isolation = iso;
         Ok(())
+    }
+
+    /// `[oversubscription]`: None when absent or `enabled = false`.
+    fn oversubscription(&mut self, top: &Tbl, spec: &Spec) -> R<Option<OversubSpec>> {
+        let Some(at) = top.get("oversubscription") else {
+            return Ok(None);
+        };
+        let t = self.table(&at)?;
+        self.check_keys(&t, OVERSUBSCRIPTION_KEYS, &[])?;
+        let mut o = OversubSpec::default();
+        if let Some(v) = t.get("safety_margin") {
+            let x = self.number(&v)?;
+            if !(0.0..=1.0).contains(&x) {
+                return Err(self.err_at(
+                    &v,
+                    format!(
+                        "safety_margin is the fraction of the estimate withheld, from 0 to 1 (got {})",
+                        num_text(&v.node.val)
+                    ),
+                ));
+            }
+            o.safety_margin_ppm = (x * 1_000_000.0).round() as i64;
+        }
+        if let Some(v) = t.get("estimator_interval") {
+            let us = self.duration(&v)?;
+            if us == 0 {
+                return Err(self.err_at(&v, "must be greater than 0"));
+            }
+            o.interval_us = us;
+        }
+        let e = self.required(&t, "enabled", " (true turns oversubscription on)")?;
+        if !self.boolean(&e)? {
+            return Ok(None);
+        }
+        if spec.allocator.mode != Mode::Offers {
+            return Err(self.err_at(
+                &e,
+                "oversubscription needs mode = \"offers\" (revocable resources are offered)",
+            ));
+        }
+        Ok(Some(o))
     }
 
     fn fraction_of_request(&self, at: &At) -> R<f64> {
