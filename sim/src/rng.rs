@@ -29,6 +29,9 @@ pub enum Stream {
     /// Isolator accounting: each task's usage draws (one sub-stream per
     /// task, see [`Rng::for_item`]).
     Usage = 7,
+    /// Synthetic workloads (`[workload] synthetic`): each job's draws at
+    /// a fixed position keyed by its ordinal ([`Rng::at`]).
+    Synthetic = 8,
 }
 
 /// A deterministic generator for one purpose.
