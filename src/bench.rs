@@ -213,108 +213,37 @@ pub struct CellResult {
     pub finished: u64,
 }
 
-/// A synthetic stand-in for a whole Google 2011 cell at fraction `scale`
-/// (1.0: 12.5k machines, ~672k jobs, ~25M tasks, 29 days), until the
-/// traces work ships its fitted `google-2011-cell` model:
-/// - machines from the four published capacity classes (Reiss et al.
-///   SoCC'12 Table 1: <0.5, 0.5> 53.5%, <0.5, 0.25> 30.7%, <0.5, 0.75>
-///   8.0%, <1, 1> 6.3%), one normalised unit = 64 cores / 256 GiB;
-/// - jobs arriving uniformly over 29 days, owned by ~930 x scale users
-///   (frameworks, Zipf-like), tasks per job heavy-tailed (Pareto, alpha
-///   1.2, at least 6, at most 5,000: mean about 37), durations log-normal
-///   (median 5 min, sigma 1.5) with 2% long services (1-5 days), tasks of
-///   0.5-2 cores and 1-8 GiB;
-/// - DRF in offers mode, frameworks suppressing offers when idle, shares
-///   and utilisation sampled every 10 min, no offer rows kept.
+/// A whole Google 2011 cell at fraction `scale`, from the bundled
+/// `google-2011-cell` synthetic model (workloads/models/, described in
+/// docs/synthetic.md; 1.0: 12,583 machines in the ten published classes,
+/// ~672k jobs, ~25M tasks, 29 days). `scale` multiplies the machines
+/// and the arrival rate (the model's `scale`); the ~930 users are
+/// scaled too here (at least 10), so that a small cell does not carry a
+/// whole cell's frameworks. DRF in offers mode, frameworks suppressing
+/// offers when idle, shares and utilisation sampled every 10 min, no
+/// offer rows kept, the run ends at 29 days.
 pub fn cell_spec(scale: f64, seed: u64) -> Spec {
-    let mut rng = Rng::new(seed, Stream::Workload);
+    let mut model = workloads::parse_model(
+        workloads::synthetic::GOOGLE_2011_CELL,
+        "google-2011-cell (bundled model)",
+    )
+    .expect("the bundled model is valid");
+    model.scale = scale;
+    model.frameworks = ((model.frameworks as f64 * scale).round() as u64).max(10);
+    model.model = Some("google-2011-cell".into());
     let mut spec = Spec::new("bench-google-cell");
     spec.seed = seed;
     spec.allocator.mode = Mode::Offers;
     spec.sample_us = Some(600_000_000);
     spec.record_offers = false;
-    let days_us: u64 = 29 * 86_400 * 1_000_000;
-    spec.end_us = Some(days_us);
-    let machines = ((12_500.0 * scale).round() as usize).max(1);
-    let classes: [(f64, f64, u64); 4] = [
-        (0.5, 0.5, 535),
-        (0.5, 0.25, 307),
-        (0.5, 0.75, 80),
-        (1.0, 1.0, 63),
-    ];
-    let class_total: u64 = classes.iter().map(|c| c.2).sum();
-    for i in 0..machines {
-        let mut x = rng.below(class_total);
-        let mut cls = classes[0];
-        for c in classes {
-            if x < c.2 {
-                cls = c;
-                break;
-            }
-            x -= c.2;
-        }
-        let mut r = Res::ZERO;
-        r.0[CPUS] = (cls.0 * 64.0 * 1000.0) as i64;
-        r.0[MEM] = (cls.1 * 262_144.0 * 1000.0) as i64;
-        spec.agents.push(AgentSpec {
-            name: format!("m{i:05}"),
-            resources: r,
-            reserved: Vec::new(),
-            attributes: Vec::new(),
-            at_us: 0,
-        });
-    }
-    let users = ((930.0 * scale).round() as usize).max(10);
-    for u in 0..users {
-        spec.frameworks.push(FrameworkSpec {
-            name: format!("user{u:04}"),
-            role: "*".to_string(),
-            at_us: 0,
-            behavior: Behavior::Greedy,
-            refuse_us: spec.allocator.refuse_us,
-            fit: Fit::Skip,
-            partition_aware: false,
-            priority: 0,
-            suppress_when_idle: true,
-            failover_timeout_us: 0,
-            jobs: Vec::new(),
-        });
-    }
-    let jobs = ((672_000.0 * scale).round() as usize).max(1);
-    let mut arrivals: Vec<u64> = (0..jobs).map(|_| rng.below(days_us)).collect();
-    arrivals.sort_unstable();
-    for (j, at_us) in arrivals.into_iter().enumerate() {
-        // Zipf-like owner: user k with weight 1/(k+1), by inverse transform
-        // on the harmonic series (approximated with exp).
-        let u = rng.unit_f64();
-        let owner = (((users as f64 + 1.0).powf(u) - 1.0) as usize).min(users - 1);
-        let tasks = (6.0 / (1.0 - rng.unit_f64()).powf(1.0 / 1.2)).min(5000.0) as u64;
-        let long = rng.below(100) < 2;
-        let duration_s = if long {
-            86_400.0 * (1.0 + 4.0 * rng.unit_f64())
-        } else {
-            // Box-Muller normal for the log-normal.
-            let (a, b) = (1.0 - rng.unit_f64(), rng.unit_f64());
-            let z = (-2.0 * a.ln()).sqrt() * (2.0 * std::f64::consts::PI * b).cos();
-            (300.0 * (1.5 * z).exp()).clamp(1.0, 7.0 * 86_400.0)
-        };
-        let mut r = Res::ZERO;
-        r.0[CPUS] = [500, 1000, 2000][rng.below(3) as usize];
-        r.0[MEM] = [1024, 2048, 4096, 8192][rng.below(4) as usize] * 1000;
-        spec.frameworks[owner].jobs.push(sim::spec::JobSpec {
-            name: format!("job{j:07}"),
-            at_us,
-            tasks,
-            resources: r,
-            duration_us: Some((duration_s * 1e6) as u64),
-            priority: None,
-            gang: false,
-        });
-    }
+    spec.end_us = model.horizon_us;
+    let mut jobs = workloads::Whatif::default().job_stream(seed);
+    workloads::synthetic::generate(&model, &mut spec, &mut jobs)
+        .expect("no framework names to clash with");
     spec
 }
 
-/// Runs the cell stand-in at `scale` and measures it.
+/// Runs the cell model at `scale` and measures it.
 pub fn cell(scale: f64, seed: u64) -> CellResult {
     let spec = cell_spec(scale, seed);
     let tasks = spec.task_count();

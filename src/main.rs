@@ -257,6 +257,11 @@ fn load_full(
             .map_err(|e| Failure::BadInput(e.to_string()))?;
         extra.trace = Some(trace_json(&trace, &sum));
     }
+    if let Some(syn) = &loaded.synthetic {
+        let sum =
+            workloads::synthetic::generate(syn, &mut spec, &mut jobs).map_err(Failure::BadInput)?;
+        extra.synthetic = Some(sum.to_json(syn));
+    }
     whatif.apply_cluster(spec.seed, &mut spec);
     extra.whatif = whatif.to_json();
     Ok((spec, extra))

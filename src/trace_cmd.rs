@@ -29,6 +29,33 @@ enum TraceCommand {
         #[arg(long, default_value = "stop")]
         on_error: String,
     },
+    /// Fits a synthetic workload model (docs/synthetic.md) to a trace and
+    /// writes it as TOML, for `[workload] synthetic = { model = "..." }`.
+    Fit {
+        /// The trace folder, or one table's file.
+        path: PathBuf,
+        /// The trace format (as for inspect).
+        #[arg(long)]
+        format: String,
+        /// The model file to write (replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+        /// `stop` at the first bad line (default) or `skip` and count it.
+        #[arg(long, default_value = "stop")]
+        on_error: String,
+        /// Tasks per job: `empirical` (log-spaced bins) or `lognormal`.
+        #[arg(long, default_value = "empirical")]
+        tasks: String,
+        /// Task durations: `empirical` (log-spaced bins) or `lognormal`.
+        #[arg(long, default_value = "empirical")]
+        durations: String,
+        /// Rows in the shape table (the last stands for the rest).
+        #[arg(long, default_value_t = 64)]
+        max_shapes: usize,
+        /// One JSON object on one line of stdout: what the trace holds.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn cmd_trace(args: TraceArgs) -> Result<(), Failure> {
@@ -39,10 +66,40 @@ pub fn cmd_trace(args: TraceArgs) -> Result<(), Failure> {
             json,
             on_error,
         } => inspect(path, &format, json, &on_error),
+        TraceCommand::Fit {
+            path,
+            format,
+            out,
+            on_error,
+            tasks,
+            durations,
+            max_shapes,
+            json,
+        } => {
+            let kind = |flag: &str, v: &str| {
+                traces::FitKind::parse(v).ok_or_else(|| {
+                    Failure::BadInput(format!(
+                        "--{flag}: expected empirical or lognormal, found {v:?}"
+                    ))
+                })
+            };
+            if max_shapes == 0 {
+                return Err(Failure::BadInput("--max-shapes must be at least 1".into()));
+            }
+            let fo = traces::FitOptions {
+                tasks: kind("tasks", &tasks)?,
+                durations: kind("durations", &durations)?,
+                max_shapes,
+            };
+            fit(path, &format, &out, &on_error, &fo, json)
+        }
     }
 }
 
-fn inspect(path: PathBuf, format: &str, json: bool, on_error: &str) -> Result<(), Failure> {
+fn format_and_options(
+    format: &str,
+    on_error: &str,
+) -> Result<(traces::Format, traces::TraceOptions), Failure> {
     let fmt = traces::Format::parse(format).ok_or_else(|| {
         let names: Vec<&str> = traces::Format::ALL.iter().map(|f| f.name()).collect();
         Failure::BadInput(format!(
@@ -56,6 +113,77 @@ fn inspect(path: PathBuf, format: &str, json: bool, on_error: &str) -> Result<()
             "--on-error: expected stop or skip, found {on_error:?}"
         ))
     })?;
+    Ok((fmt, opts))
+}
+
+fn fit(
+    path: PathBuf,
+    format: &str,
+    out: &std::path::Path,
+    on_error: &str,
+    fo: &traces::FitOptions,
+    json: bool,
+) -> Result<(), Failure> {
+    let (fmt, opts) = format_and_options(format, on_error)?;
+    let trace = traces::TraceRef {
+        format: fmt,
+        path: path.clone(),
+    };
+    let (model, rep) =
+        traces::fit(&trace, &opts, fo).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let header = format!(
+        "Synthetic workload model fitted by `mesosim trace fit` (mesosim {}).\n\
+         Trace: {} ({}); {} jobs (task rows), {} tasks, {} machines.\n\
+         Trace means per task: duration {:.3} s, cpus {:.6}, mem {:.3} MiB.\n\
+         Use it as [workload] synthetic = {{ model = \"THIS FILE\" }} (docs/synthetic.md).",
+        env!("CARGO_PKG_VERSION"),
+        path.display(),
+        fmt.name(),
+        rep.jobs,
+        rep.tasks,
+        rep.summary.machines,
+        rep.mean_duration_s,
+        rep.mean_cpus,
+        rep.mean_mem,
+    );
+    let text = model.to_toml(&header);
+    write_atomic(out, &text)
+        .map_err(|e| Failure::BadInput(format!("{}: cannot write: {e}", out.display())))?;
+    if json {
+        println!("{}", rep.to_json());
+    } else {
+        println!("wrote {}", out.display());
+        println!("{:<24} {}", "jobs (task rows)", rep.jobs);
+        println!("{:<24} {}", "tasks", rep.tasks);
+        println!("{:<24} {:.3}", "mean duration (s)", rep.mean_duration_s);
+        println!("{:<24} {:.6}", "mean cpus", rep.mean_cpus);
+        println!("{:<24} {:.3}", "mean mem (MiB)", rep.mean_mem);
+        println!("{:<24} {}", "machines", rep.summary.machines);
+        println!("{:<24} {}", "frameworks", rep.frameworks);
+    }
+    Ok(())
+}
+
+/// Writes beside the target, then renames over it: a reader never sees
+/// half a model, and a failure leaves the old file as it was.
+fn write_atomic(out: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model.toml".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, out).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+fn inspect(path: PathBuf, format: &str, json: bool, on_error: &str) -> Result<(), Failure> {
+    let (fmt, opts) = format_and_options(format, on_error)?;
     let trace = traces::TraceRef { format: fmt, path };
     let s = traces::inspect(&trace, &opts).map_err(|e| Failure::BadInput(e.to_string()))?;
     if json {

@@ -49,6 +49,10 @@ struct Summary<'a> {
     /// `[whatif]` / `--whatif`: the effective transforms; absent when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     whatif: Option<&'a serde_json::Value>,
+    /// `[workload] synthetic`: the model, scale and what was generated;
+    /// absent for other runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    synthetic: Option<&'a serde_json::Value>,
 }
 
 /// What summary.json carries beside the run's own figures: facts about
@@ -59,6 +63,8 @@ pub struct Extra {
     pub trace: Option<serde_json::Value>,
     /// The `whatif` object (see docs/scenario.md).
     pub whatif: Option<serde_json::Value>,
+    /// The `synthetic` object (see docs/synthetic.md).
+    pub synthetic: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -315,6 +321,7 @@ pub fn to_json_extra(r: &RunRecord, m: &metrics::Metrics, extra: &Extra) -> Stri
         failover: failover_section(r),
         trace: extra.trace.as_ref(),
         whatif: extra.whatif.as_ref(),
+        synthetic: extra.synthetic.as_ref(),
     };
     serde_json::to_string_pretty(&s).expect("summary serialises")
 }

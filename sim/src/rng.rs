@@ -29,8 +29,10 @@ pub enum Stream {
     /// Isolator accounting: each task's usage draws (one sub-stream per
     /// task, see [`Rng::for_item`]).
     Usage = 7,
-    /// Message delays with `[network] jitter` (8 is kept for synthetic
-    /// workloads).
+    /// Synthetic workloads (`[workload] synthetic`): each job's draws at
+    /// a fixed position keyed by its ordinal ([`Rng::at`]).
+    Synthetic = 8,
+    /// Message delays with `[network] jitter`.
     Network = 9,
 }
 

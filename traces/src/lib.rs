@@ -13,6 +13,7 @@
 
 mod csv;
 mod error;
+mod fit;
 mod map;
 mod open;
 mod record;
@@ -30,6 +31,7 @@ use std::path::PathBuf;
 
 pub use csv::{TableReader, MAX_LINE};
 pub use error::TraceError;
+pub use fit::{fit, FitKind, FitOptions, FitReport};
 pub use map::{Amounts, TraceSummary};
 pub use open::{open_file, open_tar, table_files, Input};
 pub use record::*;

@@ -358,7 +358,7 @@ struct Group {
 /// (framework, job name, submit, request, duration, priority).
 type GroupKey = (String, String, i64, Res, Option<u64>, Option<i64>);
 /// (id, first time, scaled capacity, attributes).
-type MachineRow = (String, i64, [f64; 3], Vec<(String, String)>);
+pub(crate) type MachineRow = (String, i64, [f64; 3], Vec<(String, String)>);
 
 pub(crate) struct Builder {
     format: Format,
@@ -379,6 +379,9 @@ pub(crate) struct Builder {
     first_submit: Option<i64>,
     /// `[whatif]` job transforms, applied as groups appear.
     pub(crate) stream: Option<workloads::JobStream>,
+    /// `trace fit`: each kept task row goes to the fitter instead of a
+    /// group (nothing is held per row).
+    pub(crate) fit: Option<Box<crate::fit::Fitter>>,
 }
 
 fn sanitize(s: &str) -> String {
@@ -442,6 +445,7 @@ impl Builder {
             max_procs: 0,
             first_submit: None,
             stream: None,
+            fit: None,
         }
     }
 
@@ -517,7 +521,7 @@ impl Builder {
         ]
     }
 
-    fn res(v: [f64; 3]) -> Option<Res> {
+    pub(crate) fn res(v: [f64; 3]) -> Option<Res> {
         let mut r = Res::ZERO;
         r.0[CPUS] = thousandths_from_f64(v[0])?;
         r.0[MEM] = thousandths_from_f64(v[1])?;
@@ -592,6 +596,10 @@ impl Builder {
             .filter(|&e| e != i64::MAX)
             .map(|e| (e - start).max(0) as u64);
         let fw = self.framework_of(&t);
+        if let Some(f) = self.fit.as_mut() {
+            f.add(t.submit_us, t.count, &res, duration, t.priority, fw);
+            return;
+        }
         let base = match self.format {
             Format::Alibaba2017 | Format::Alibaba2018 | Format::AlibabaGpu2020 => {
                 sanitize(&format!("{}-{}", t.job, t.task))
@@ -646,7 +654,7 @@ impl Builder {
         });
     }
 
-    fn machine_list(&self) -> Vec<MachineRow> {
+    pub(crate) fn machine_list(&self) -> Vec<MachineRow> {
         if self.format == Format::Swf {
             let get = |k: &str| {
                 self.swf_header

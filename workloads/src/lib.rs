@@ -12,6 +12,7 @@ mod error;
 mod expect;
 mod names;
 mod schema;
+pub mod synthetic;
 mod validate;
 mod whatif;
 mod workload;
@@ -35,6 +36,8 @@ pub struct Loaded {
     pub workload: Option<WorkloadRef>,
     /// Empty when the file has no `[whatif]`.
     pub whatif: Whatif,
+    /// `[workload] synthetic`, its model loaded and merged.
+    pub synthetic: Option<synthetic::Synthetic>,
 }
 
 /// What the loader needs to know from outside this crate.
@@ -105,6 +108,7 @@ pub fn load_scenario(path: &Path, opts: &LoadOptions) -> Result<Loaded, Scenario
             spec,
             workload: None,
             whatif: Whatif::default(),
+            synthetic: None,
         });
     };
     let base = path.parent().unwrap_or(Path::new(""));
@@ -120,8 +124,9 @@ pub fn parse_scenario(
     opts: &LoadOptions,
 ) -> Result<Loaded, ScenarioError> {
     let root = schema::parse_document(text).map_err(|e| toml_error(text, file_label, &e))?;
-    let (spec, raw, whatif) =
-        validate::Checker::new(file_label, text, opts.policies).check_with_workload(&root)?;
+    let (spec, raw, whatif, synthetic) = validate::Checker::new(file_label, text, opts.policies)
+        .with_base(base_dir)
+        .check_with_workload(&root)?;
     let workload = raw.map(|r| {
         let p = std::path::PathBuf::from(&r.path);
         WorkloadRef {
@@ -136,7 +141,15 @@ pub fn parse_scenario(
         spec,
         workload,
         whatif,
+        synthetic,
     })
+}
+
+/// Reads a synthetic model file's text (the format `mesosim trace fit`
+/// writes; docs/synthetic.md); `file_label` names it in errors.
+pub fn parse_model(text: &str, file_label: &str) -> Result<synthetic::Synthetic, ScenarioError> {
+    let root = schema::parse_document(text).map_err(|e| toml_error(text, file_label, &e))?;
+    validate::Checker::new(file_label, text, &[]).model_root(&root)
 }
 
 /// `--whatif KEY=VALUE` arguments, in order (a later one replaces an
@@ -191,7 +204,7 @@ pub fn parse_str(text: &str, file_label: &str, opts: &LoadOptions) -> Result<Spe
 /// toml's own errors (syntax, duplicate keys) in our format: its message
 /// is multi-line with a source excerpt in Display, so only `message()` and
 /// the span are kept.
-fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> ScenarioError {
+pub(crate) fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> ScenarioError {
     let msg: Vec<&str> = e
         .message()
         .lines()

@@ -26,6 +26,7 @@ use crate::schema::{Entry, Node, Val};
 use crate::whatif::{Whatif, MAX_LOAD, WHATIF_KEYS};
 
 mod iso;
+mod synth;
 
 type R<T> = Result<T, ScenarioError>;
 
@@ -57,8 +58,8 @@ const WORKLOAD_KEYS: &[&str] = &[
     "cpus_per_unit",
     "mem_mib_per_unit",
     "gpus_per_unit",
+    "synthetic", // validate/synth.rs
 ];
-const WORKLOAD_RESERVED: &[&str] = &["synthetic"];
 /// Tables of later features: refused loudly so that nobody believes a
 /// fault or a trace was simulated when it was ignored (none left).
 const TOP_RESERVED: &[&str] = &[];
@@ -261,6 +262,8 @@ pub(crate) struct Checker<'a> {
     text: &'a str,
     policies: &'a [&'a str],
     names: ResourceNames,
+    /// The scenario's folder: relative model paths are resolved from it.
+    base: &'a std::path::Path,
 }
 
 impl<'a> Checker<'a> {
@@ -270,7 +273,14 @@ impl<'a> Checker<'a> {
             text,
             policies,
             names: ResourceNames::default(),
+            base: std::path::Path::new(""),
         }
+    }
+
+    /// Resolve relative paths (a synthetic `model`) against `base`.
+    pub(crate) fn with_base(mut self, base: &'a std::path::Path) -> Self {
+        self.base = base;
+        self
     }
 
     fn err(&self, loc: &Option<Range<usize>>, key: &str, msg: impl Into<String>) -> ScenarioError {
@@ -755,15 +765,35 @@ impl<'a> Checker<'a> {
     // ----- the scenario --------------------------------------------------
 
     pub(crate) fn check(self, root: &Node) -> R<Spec> {
-        self.check_with_workload(root).map(|(spec, _, _)| spec)
+        self.check_with_workload(root).map(|(spec, _, _, _)| spec)
     }
 
     /// `[workload]`, checked for shape: the trace's format and path, and
-    /// scalar options.
-    fn workload(&self, at: &At) -> R<crate::workload::RawWorkload> {
+    /// scalar options; or a synthetic workload.
+    fn workload(
+        &self,
+        at: &At,
+        has_agents: bool,
+    ) -> R<(
+        Option<crate::workload::RawWorkload>,
+        Option<crate::synthetic::Synthetic>,
+    )> {
         use crate::workload::OptionValue;
         let t = self.table(at)?;
-        self.check_keys(&t, WORKLOAD_KEYS, WORKLOAD_RESERVED)?;
+        self.check_keys(&t, WORKLOAD_KEYS, &[])?;
+        if let Some(syn) = t.get("synthetic") {
+            if let Some(e) = t.entries.iter().find(|e| e.key != "synthetic") {
+                let other = t.get(&e.key).expect("entry exists");
+                return Err(self.err_at(
+                    &other,
+                    format!(
+                        "`{}` is a trace option; a synthetic workload takes its keys inside `synthetic`",
+                        e.key
+                    ),
+                ));
+            }
+            return Ok((None, Some(self.synthetic(&syn, has_agents)?)));
+        }
         let line = at
             .loc
             .as_ref()
@@ -796,18 +826,26 @@ impl<'a> Checker<'a> {
             };
             options.insert(e.key.clone(), val);
         }
-        Ok(crate::workload::RawWorkload {
-            format,
-            path,
-            options,
-            line,
-        })
+        Ok((
+            Some(crate::workload::RawWorkload {
+                format,
+                path,
+                options,
+                line,
+            }),
+            None,
+        ))
     }
 
     pub(crate) fn check_with_workload(
         mut self,
         root: &Node,
-    ) -> R<(Spec, Option<crate::workload::RawWorkload>, Whatif)> {
+    ) -> R<(
+        Spec,
+        Option<crate::workload::RawWorkload>,
+        Whatif,
+        Option<crate::synthetic::Synthetic>,
+    )> {
         let root_at = At {
             node: root,
             path: String::new(),
@@ -917,16 +955,16 @@ impl<'a> Checker<'a> {
 
         self.isolation(&top, &mut spec)?;
 
-        let workload = match top.get("workload") {
-            Some(at) => Some(self.workload(&at)?),
-            None => None,
+        let (workload, synthetic) = match top.get("workload") {
+            Some(at) => self.workload(&at, !spec.agents.is_empty())?,
+            None => (None, None),
         };
         let whatif = match top.get("whatif") {
             Some(at) => self.whatif(&at)?,
             None => Whatif::default(),
         };
         spec.resource_names = self.names;
-        Ok((spec, workload, whatif))
+        Ok((spec, workload, whatif, synthetic))
     }
 
     /// A document that is a `[whatif]` table's body (`--whatif`).

@@ -109,11 +109,11 @@ fn reserved_tables_and_actions_are_not_supported_yet() {
         err("name = \"x\"\n\n[oversubscription]\nx = 1\n"),
         "sc.toml:4:1: oversubscription.x: unknown key `x`; allowed here: enabled, safety_margin, estimator_interval"
     );
-    // [workload] is accepted now (a trace; see the traces crate); only
-    // synthetic workloads are reserved.
+    // [workload] is accepted now: a trace (see the traces crate) or a
+    // synthetic workload (tests/synthetic.rs), whose keys are checked.
     assert_eq!(
         err("[workload]\nsynthetic = { x = 1 }\n"),
-        "sc.toml:2:1: workload.synthetic: not supported yet: this key is reserved for a later version of mesosim"
+        "sc.toml:2:15: workload.synthetic.x: unknown key `x`; allowed here: model, arrivals, rate, rates, amplitude, peak, duration, jobs, tasks, task_duration, cpus, mem, shapes, priorities, machines, frameworks, assign, scale"
     );
     assert_eq!(
         err("[workload]\ntrace = { format = \"alibaba-2017\" }\n"),
