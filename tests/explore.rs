@@ -47,6 +47,17 @@ fn the_faults_example_survives_random_schedules_too() {
 }
 
 #[test]
+fn oversubscription_and_isolation_survive_random_schedules() {
+    // Revocable tasks, QoS kills and accounting under crashes, partitions
+    // and failovers: the deep checks cover the revocable books too.
+    for sc in ["oversubscription.toml", "isolation.toml"] {
+        let sc = scenario(sc);
+        let (code, out, err) = explore(&[&sc, "--schedules", "150", "--seed", "9"]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+}
+
+#[test]
 fn a_planted_bug_is_caught_shrunk_and_replayable() {
     // The planted bug: an agent re-registering after a master failover
     // does not charge its running tasks to their frameworks. Any schedule

@@ -49,6 +49,7 @@ impl Cluster {
         let mut reserved = Res::ZERO;
         let mut charge = vec![Res::ZERO; self.frameworks.len()];
         let mut task_alloc = Res::ZERO;
+        let mut revocable_alloc = Res::ZERO;
         for (i, agent) in self.agents.iter().enumerate() {
             let a = i as AgentIdx;
             if agent.active {
@@ -89,7 +90,12 @@ impl Cluster {
                     ));
                 }
                 if agent.active && task.state == TaskState::Running {
-                    task_alloc.add(&self.jobs[task.job as usize].resources);
+                    let r = &self.jobs[task.job as usize].resources;
+                    if task.revocable {
+                        revocable_alloc.add(r);
+                    } else {
+                        task_alloc.add(r);
+                    }
                 }
             }
             if agent.active {
@@ -99,8 +105,14 @@ impl Cluster {
                     .map(|&(t, _, _)| t)
                     .chain(agent.dead.iter().copied());
                 for t in unreported {
-                    if self.tasks[t as usize].state == TaskState::Running {
-                        task_alloc.add(&self.jobs[self.tasks[t as usize].job as usize].resources);
+                    let task = &self.tasks[t as usize];
+                    if task.state == TaskState::Running {
+                        let r = &self.jobs[task.job as usize].resources;
+                        if task.revocable {
+                            revocable_alloc.add(r);
+                        } else {
+                            task_alloc.add(r);
+                        }
                     }
                 }
             }
@@ -130,6 +142,12 @@ impl Cluster {
             return Err(format!(
                 "allocated to tasks {:?} != running tasks on registered agents {:?}",
                 self.total_task_alloc, task_alloc
+            ));
+        }
+        if revocable_alloc != self.revocable_task_alloc {
+            return Err(format!(
+                "allocated to revocable tasks {:?} != revocable tasks on registered agents {:?}",
+                self.revocable_task_alloc, revocable_alloc
             ));
         }
         // Frameworks: charges, sorter allocations, running counts.

@@ -775,7 +775,7 @@ impl Cluster {
                             let part = self.task_split(t, res);
                             self.write_off(now, t, TaskState::Killed);
                             if was_running && self.agents[a as usize].active {
-                                self.total_task_alloc.sub(&res);
+                                self.track_task_alloc(t, &res, false);
                                 self.recover(fw, a, &part);
                             }
                         }
@@ -945,6 +945,7 @@ impl Cluster {
         self.total_charged = Res::ZERO;
         self.total_charged_reserved = Res::ZERO;
         self.total_task_alloc = Res::ZERO;
+        self.revocable_task_alloc = Res::ZERO;
         self.total_revocable = Res::ZERO;
         self.total_charged_revocable = Res::ZERO;
         self.revocable_task_alloc = Res::ZERO;

@@ -103,7 +103,7 @@ impl Cluster {
         );
         let part = self.task_split(t, res);
         self.task_resv.remove(&t);
-        self.total_task_alloc.sub(&res);
+        self.track_task_alloc(t, &res, false);
         self.recover(fw, a, &part);
         let task = &mut self.tasks[t as usize];
         task.state = TaskState::Pending;
