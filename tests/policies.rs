@@ -289,3 +289,59 @@ fn capacity_scheduler_user_limit_table_tv17() {
         assert_eq!(got, expect, "{k} users");
     }
 }
+
+#[test]
+fn capacity_preemption_takes_back_up_to_the_queue_capacity() {
+    // Two queues of capacity 50% on one 4-cpu agent. A (queue a) fills it
+    // at 0 s with four 100 s tasks; B (queue b) submits three 20 s tasks
+    // at 10 s. With `preemption = 1`, B may evict while it stays within its
+    // 50%: its first two tasks evict A's tasks 3 then 2 (latest started,
+    // then highest id; A goes 100% -> 75% -> 50%, never below its 50%).
+    // B's third task would take B to 75%: it waits until 30 s, when B's
+    // first two end; B (0% of its capacity) comes before A (100%), so it
+    // starts then, beside A's evicted task 2; A's task 3 runs at 50 s.
+    let s = common::spec(CAPACITY_PREEMPTION);
+    let rec = run(&s);
+    assert_eq!(starts_s(&rec, 1), vec![10, 10, 30]);
+    assert_eq!(starts_s(&rec, 0), vec![0, 0, 30, 50]);
+    assert_eq!(rec.preemptions, 2);
+    // Off by default (YARN): B waits for A's tasks to end at 100 s.
+    let rec = run(&common::spec(
+        &CAPACITY_PREEMPTION.replace("preemption = 1", ""),
+    ));
+    assert_eq!(starts_s(&rec, 1), vec![100, 100, 100]);
+    assert_eq!(rec.preemptions, 0);
+}
+
+const CAPACITY_PREEMPTION: &str = r#"
+name = "cap"
+[allocator]
+policy = "capacity"
+mode = "tasks"
+[allocator.capacity]
+preemption = 1
+[[roles]]
+name = "a"
+capacity = 50
+[[roles]]
+name = "b"
+capacity = 50
+[[agents]]
+name = "m"
+resources = { cpus = 4, mem = 4096 }
+[[frameworks]]
+name = "A"
+role = "a"
+[[frameworks.jobs]]
+tasks = 4
+resources = { cpus = 1, mem = 1024 }
+duration = "100s"
+[[frameworks]]
+name = "B"
+role = "b"
+[[frameworks.jobs]]
+at = "10s"
+tasks = 3
+resources = { cpus = 1, mem = 1024 }
+duration = "20s"
+"#;

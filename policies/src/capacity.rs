@@ -19,7 +19,10 @@
 //! to sorters, see docs/policies.md): `"capacity.ROLE" = P`,
 //! `"max_capacity.ROLE" = P` (percent; defaults: an equal split of 100
 //! among the queues, and 100), `minimum_user_limit_percent = P` (one
-//! value for every queue; default 100, i.e. plain FIFO). No preemption.
+//! value for every queue; default 100, i.e. plain FIFO). `preemption = 1`
+//! (off by default, as in YARN): in tasks mode a queue at or under its
+//! capacity takes resources back from queues over theirs
+//! (`sim::sorter::Preemption::Capacity`).
 
 use std::collections::BTreeMap;
 
@@ -125,5 +128,15 @@ impl Policy for Capacity {
     }
     fn wants_demand(&self) -> bool {
         true
+    }
+    /// Off unless `[allocator.capacity] preemption = 1` (YARN's default).
+    fn preemption(
+        &self,
+        params: &std::collections::BTreeMap<String, f64>,
+    ) -> Option<sim::sorter::Preemption> {
+        params
+            .get("preemption")
+            .is_some_and(|v| *v != 0.0)
+            .then_some(sim::sorter::Preemption::Capacity)
     }
 }

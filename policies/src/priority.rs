@@ -9,7 +9,7 @@
 //! Preemption (tasks mode, on by default; `[allocator.priority]
 //! preemption = 0` turns it off): a task that fits nowhere evicts running
 //! tasks of strictly lower priority, lowest first; the allocator does the
-//! evicting (`Policy::preempts`, `Cluster::preempt_for`).
+//! evicting (`Policy::preemption`, `Cluster::preempt_for`).
 
 use sim::resources::{dominant_share, Res};
 use sim::rng::Rng;
@@ -41,7 +41,13 @@ impl Policy for Priority {
     fn wants_demand(&self) -> bool {
         true
     }
-    fn preempts(&self, params: &std::collections::BTreeMap<String, f64>) -> bool {
-        params.get("preemption").is_none_or(|v| *v != 0.0)
+    fn preemption(
+        &self,
+        params: &std::collections::BTreeMap<String, f64>,
+    ) -> Option<sim::sorter::Preemption> {
+        params
+            .get("preemption")
+            .is_none_or(|v| *v != 0.0)
+            .then_some(sim::sorter::Preemption::Priority)
     }
 }

@@ -497,8 +497,8 @@ pub struct Cluster {
     bug: Option<InjectedBug>,
     network: crate::spec::NetworkSpec,
     net_rng: Rng,
-    /// Tasks mode: the policy preempts lower priorities.
-    preempts: bool,
+    /// Tasks mode: the policy's preemption rule, if any.
+    preemption: Option<crate::sorter::Preemption>,
     /// Some job is rigid (gang): offers of a pass are answered together.
     any_gang: bool,
     /// Tasks evicted by preemption (and put back in their queue).
@@ -543,7 +543,7 @@ impl Cluster {
                     .or_insert(v);
             }
         }
-        let preempts = policy.preempts(&params);
+        let preemption = policy.preemption(&params);
         let role_config = SorterConfig {
             level: Level::Roles,
             tie_break: spec.allocator.tie_break,
@@ -625,7 +625,7 @@ impl Cluster {
             bug: None,
             network: spec.network,
             net_rng: Rng::new(spec.seed, Stream::Network),
-            preempts,
+            preemption,
             any_gang: false,
             preemptions: 0,
             iso: spec
@@ -2676,7 +2676,7 @@ impl Cluster {
                         }
                         Placed::NothingPending => {}
                         Placed::Blocked => {
-                            if self.preempts && self.preempt_for(now, fw) {
+                            if self.preemption.is_some() && self.preempt_for(now, fw) {
                                 placed += 1;
                                 continue 'pick;
                             }

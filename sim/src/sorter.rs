@@ -133,10 +133,22 @@ pub trait Policy: Send {
     fn placement(&self) -> Option<PlacementRule> {
         None
     }
-    /// Tasks mode: whether a task that fits nowhere may preempt running
-    /// tasks of lower priority (Borg), given the policy's
-    /// `[allocator.NAME]` parameters.
-    fn preempts(&self, _params: &std::collections::BTreeMap<String, f64>) -> bool {
-        false
+    /// Tasks mode: whether, and by which rule, a task that fits nowhere
+    /// may evict running tasks, given the policy's `[allocator.NAME]`
+    /// parameters. The allocator does the evicting.
+    fn preemption(&self, _params: &std::collections::BTreeMap<String, f64>) -> Option<Preemption> {
+        None
     }
+}
+
+/// Which running tasks a blocked task may evict (tasks mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preemption {
+    /// Borg: tasks of strictly lower priority, lowest first.
+    Priority,
+    /// YARN Capacity Scheduler: a queue at or under its capacity takes
+    /// back from queues over theirs (never below their capacity), the most
+    /// over first. Queue capacities are the `capacity.ROLE` parameters
+    /// (percent; default an equal split among active queues).
+    Capacity,
 }
