@@ -65,7 +65,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         "capacity",
-        "YARN Capacity Scheduler: queues by capacity/max_capacity, FIFO users with a user limit",
+        "YARN Capacity Scheduler: queues by capacity/max_capacity, FIFO users with a user limit, optional preemption",
     ),
     (
         "tetris",
