@@ -22,8 +22,9 @@
 //! The role tree ("/" in role names) is the hierarchy; frameworks inside a
 //! role are one more level, ordered by the same rule. Cluster-wide usage
 //! comes from the role sorter, which sees every charge, through state
-//! shared by the policy's sorters. Each sort recomputes the tree bottom-up
-//! (linear in the number of clients, plus sorting siblings).
+//! shared by the policy's sorters. Each sort recomputes the tree's numbers
+//! bottom-up (linear in the number of clients, plus sorting siblings); its
+//! shape is kept until a client comes or goes or a weight changes.
 
 use std::collections::BTreeMap;
 
@@ -70,6 +71,10 @@ pub struct HdrfSorter {
     /// Cluster-wide usage: written by the role sorter, read by the others.
     usage: Shared<Usage>,
     writer: bool,
+    /// The tree's shape, kept between sorts: rebuilt only when a client
+    /// comes or goes or a weight changes (its numbers are recomputed at
+    /// every sort).
+    tree: Option<Vec<Node>>,
 }
 
 impl HdrfSorter {
@@ -82,6 +87,7 @@ impl HdrfSorter {
             total: Res::ZERO,
             usage,
             writer: config.level == Level::Roles,
+            tree: None,
         }
     }
 
@@ -270,6 +276,7 @@ impl Sorter for HdrfSorter {
         if self.clients.len() <= i {
             self.clients.resize_with(i + 1, || None);
         }
+        self.tree = None;
         self.clients[i] = Some(Leaf {
             path: path.to_string(),
             active: false,
@@ -280,6 +287,7 @@ impl Sorter for HdrfSorter {
     }
 
     fn remove(&mut self, client: ClientId) {
+        self.tree = None;
         if let Some(l) = self.clients[client as usize].take() {
             if self.writer {
                 self.usage
@@ -306,6 +314,7 @@ impl Sorter for HdrfSorter {
     }
 
     fn update_weight(&mut self, path: &str, weight: f64) {
+        self.tree = None;
         self.weights.insert(path.to_string(), weight);
     }
 
@@ -344,10 +353,11 @@ impl Sorter for HdrfSorter {
                     _ => true,
                 });
         }
-        let mut nodes = self.build();
+        let mut nodes = self.tree.take().unwrap_or_else(|| self.build());
         self.compute(&mut nodes, 0, &free, &saturated);
         out.clear();
         self.list(&nodes, 0, out);
+        self.tree = Some(nodes);
     }
 
     fn demand(&mut self, client: ClientId, demand: Option<&Demand>) {
