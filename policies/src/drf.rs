@@ -414,32 +414,22 @@ impl Sorter for DrfSorter {
             if current != 0 && !self.dirty && self.nodes[current].kind != Kind::InactiveLeaf {
                 self.nodes[current].share = self.calculate_share(current);
                 let parent = self.nodes[current].parent;
-                let mut pos = self.nodes[parent]
-                    .children
+                // The siblings' active prefix is sorted (anything that could
+                // unsort it marks the tree dirty), so moving the charged
+                // node to its place is one binary search: the same place
+                // Mesos's shift left then right reaches, in O(log F)
+                // comparisons instead of O(F).
+                let mut children = std::mem::take(&mut self.nodes[parent].children);
+                let pos = children
                     .iter()
                     .position(|&c| c == current)
                     .expect("child listed under its parent");
-                // Shift left, then right, to the sorted position.
-                while pos > 0 {
-                    let prev = self.nodes[parent].children[pos - 1];
-                    if !self.before(current, prev) {
-                        break;
-                    }
-                    self.nodes[parent].children.swap(pos, pos - 1);
-                    pos -= 1;
-                }
-                loop {
-                    let len = self.nodes[parent].children.len();
-                    if pos + 1 >= len {
-                        break;
-                    }
-                    let next = self.nodes[parent].children[pos + 1];
-                    if self.nodes[next].kind == Kind::InactiveLeaf || !self.before(next, current) {
-                        break;
-                    }
-                    self.nodes[parent].children.swap(pos, pos + 1);
-                    pos += 1;
-                }
+                children.remove(pos);
+                let active_end =
+                    children.partition_point(|&c| self.nodes[c].kind != Kind::InactiveLeaf);
+                let at = children[..active_end].partition_point(|&c| self.before(c, current));
+                children.insert(at, current);
+                self.nodes[parent].children = children;
             }
             current = self.nodes[current].parent;
         }

@@ -156,7 +156,10 @@ impl Role {
 
 struct Filter {
     framework: FwIdx,
-    refused: Split,
+    /// Boxed: agents keep their filters in a sorted vector, and a filter
+    /// of a few words keeps inserting into it cheap when an agent carries
+    /// a thousand of them (Mesos's DeclineOffers benchmark at 10k x 1k).
+    refused: Box<Split>,
     expires_us: Micros,
     /// MESOS-4302: a filter set at a batch tick that lasts exactly one
     /// interval is still seen by the batch pass at its end.
@@ -1668,7 +1671,7 @@ impl Cluster {
         let lifetime = refuse.max(self.interval_us);
         let filter = Filter {
             framework: fw,
-            refused: part.clone(),
+            refused: Box::new(part.clone()),
             expires_us: now.saturating_add(lifetime),
             blocks_at_end: lifetime == self.interval_us && now.is_multiple_of(self.interval_us),
         };
