@@ -1037,24 +1037,7 @@ impl Cluster {
         if !self.agents[a].active {
             return;
         }
-        let on_agent: Vec<u64> = self
-            .live
-            .iter()
-            .filter(|(_, o)| o.agent == id)
-            .map(|(&oid, _)| oid)
-            .collect();
-        for oid in on_agent {
-            let (fw, part) = {
-                let o = &self.live[&oid];
-                (o.framework, o.resources.clone())
-            };
-            self.frameworks[fw as usize]
-                .outstanding
-                .retain(|&x| x != oid);
-            self.finish_offer(oid, Outcome::Rescinded);
-            self.fault_counts.offers_rescinded += 1;
-            self.recover(fw, id, &part);
-        }
+        self.rescind_offers_on(id);
         let usage = std::mem::take(&mut self.agents[a].usage);
         for (fw, part) in &usage {
             if self.frameworks[*fw as usize].registered {
@@ -1090,6 +1073,42 @@ impl Cluster {
             }
         }
         self.totals_changed = true;
+    }
+
+    /// Rescinds every live offer on agent `a` (no filter; counted as a
+    /// fault's rescind): its resources go back to the agent.
+    fn rescind_offers_on(&mut self, a: AgentIdx) {
+        let on_agent: Vec<u64> = self
+            .live
+            .iter()
+            .filter(|(_, o)| o.agent == a)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in on_agent {
+            let (fw, part) = {
+                let o = &self.live[&id];
+                (o.framework, o.resources.clone())
+            };
+            self.frameworks[fw as usize]
+                .outstanding
+                .retain(|&x| x != id);
+            self.finish_offer(id, Outcome::Rescinded);
+            self.fault_counts.offers_rescinded += 1;
+            self.recover(fw, a, &part);
+        }
+    }
+
+    /// Takes a task off its host's list (it no longer runs there), keeping
+    /// the other tasks' slots right.
+    fn detach_from_host(&mut self, t: TaskId) {
+        let task = &self.tasks[t as usize];
+        let (a, slot) = (task.agent, task.slot as usize);
+        let agent = &mut self.agents[a as usize];
+        agent.tasks.swap_remove(slot);
+        if slot < agent.tasks.len() {
+            let moved = agent.tasks[slot];
+            self.tasks[moved as usize].slot = slot as u32;
+        }
     }
 
     /// The tasks the master believes run on the agent: running on the
@@ -1339,15 +1358,7 @@ impl Cluster {
             return;
         }
         let a = task.agent;
-        let slot = task.slot as usize;
-        {
-            let agent = &mut self.agents[a as usize];
-            agent.tasks.swap_remove(slot);
-            if slot < agent.tasks.len() {
-                let moved = agent.tasks[slot];
-                self.tasks[moved as usize].slot = slot as u32;
-            }
-        }
+        self.detach_from_host(t);
         self.tasks[t as usize].slot = DEAD_SLOT;
         if self.jobs[self.tasks[t as usize].job as usize]
             .duration_us

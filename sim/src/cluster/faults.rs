@@ -629,24 +629,7 @@ impl Cluster {
         }
         self.fault_counts.agents_drained += 1;
         self.registry.drained.insert(a);
-        let on_agent: Vec<u64> = self
-            .live
-            .iter()
-            .filter(|(_, o)| o.agent == a)
-            .map(|(&id, _)| id)
-            .collect();
-        for id in on_agent {
-            let (fw, part) = {
-                let o = &self.live[&id];
-                (o.framework, o.resources.clone())
-            };
-            self.frameworks[fw as usize]
-                .outstanding
-                .retain(|&x| x != id);
-            self.finish_offer(id, Outcome::Rescinded);
-            self.fault_counts.offers_rescinded += 1;
-            self.recover(fw, a, &part);
-        }
+        self.rescind_offers_on(a);
         self.agents[a as usize].deactivated = true;
         self.refresh_free(a);
         self.drain_kill(now, a);
@@ -673,15 +656,7 @@ impl Cluster {
             return;
         }
         let a = task.agent;
-        let slot = task.slot as usize;
-        {
-            let agent = &mut self.agents[a as usize];
-            agent.tasks.swap_remove(slot);
-            if slot < agent.tasks.len() {
-                let moved = agent.tasks[slot];
-                self.tasks[moved as usize].slot = slot as u32;
-            }
-        }
+        self.detach_from_host(t);
         self.stop_on_host(now, t);
         let hears = self.hears(a);
         let task = &self.tasks[t as usize];

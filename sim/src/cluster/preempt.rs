@@ -180,15 +180,7 @@ impl Cluster {
     fn evict(&mut self, now: Micros, t: TaskId) {
         let task = &self.tasks[t as usize];
         let a = task.agent;
-        let slot = task.slot as usize;
-        {
-            let agent = &mut self.agents[a as usize];
-            agent.tasks.swap_remove(slot);
-            if slot < agent.tasks.len() {
-                let moved = agent.tasks[slot];
-                self.tasks[moved as usize].slot = slot as u32;
-            }
-        }
+        self.detach_from_host(t);
         self.stop_on_host(now, t);
         let job = self.tasks[t as usize].job;
         let (fw, res) = (
