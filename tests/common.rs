@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use sim::record::RunRecord;
 use sim::spec::Spec;
@@ -75,4 +76,33 @@ pub fn output_file(spec: &Spec, file: &str) -> String {
 /// The mesosim binary built for these tests.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mesosim"))
+}
+
+/// Writes scenario `text` as DIR/NAME.toml, runs it through the CLI into
+/// DIR/out-NAME (which it returns) and asserts that it succeeded.
+pub fn run_cli(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let sc = dir.join(format!("{name}.toml"));
+    std::fs::write(&sc, text).expect("write scenario");
+    let out = dir.join(format!("out-{name}"));
+    let o = Command::new(bin())
+        .args([
+            "run",
+            sc.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ])
+        .output()
+        .expect("run mesosim");
+    assert!(
+        o.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+/// A file of an output directory.
+pub fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).expect("read output")
 }

@@ -8,38 +8,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-use common::{bin, root};
-
-/// Writes `text` as a scenario in `dir`, runs `mesosim run` on it and
-/// returns the output directory.
-fn run_cli(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let sc = dir.join(format!("{name}.toml"));
-    std::fs::write(&sc, text).expect("write scenario");
-    let out = dir.join(format!("out-{name}"));
-    let o = Command::new(bin())
-        .args([
-            "run",
-            sc.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ])
-        .output()
-        .expect("run mesosim");
-    assert!(
-        o.status.success(),
-        "{name}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
-
-fn read(dir: &Path, file: &str) -> String {
-    std::fs::read_to_string(dir.join(file)).expect("read output")
-}
+use common::{read, root, run_cli};
 
 /// tasks.csv rows as (task_id, start_us, end_us, state).
 fn tasks(dir: &Path) -> Vec<(String, String, String, String)> {
