@@ -626,3 +626,69 @@ duration = "10s"
 "#
     .to_string()
 }
+
+#[test]
+fn an_agent_with_many_filters_blocks_exactly_the_filtered_frameworks() {
+    // 80 frameworks decline with 100 s filters on one agent: past 64
+    // filters the agent answers "is this framework filtered?" from a bit
+    // set (sim/src/cluster.rs, `BlockedCache`); test builds check every
+    // bit consulted against the filters themselves (a debug assertion).
+    let mut text = String::from(
+        r#"
+end = "260s"
+[allocator]
+agent_order = "joined"
+[[agents]]
+name = "m"
+resources = { cpus = 4, mem = 4096 }
+"#,
+    );
+    for i in 0..80 {
+        text.push_str(&format!(
+            "[[frameworks]]\nname = \"d{i:02}\"\nbehavior = \"decline\"\nrefuse = \"100s\"\n"
+        ));
+    }
+    text.push_str(
+        r#"[[frameworks]]
+name = "zz"
+[[frameworks.jobs]]
+at = "120s"
+tasks = 1
+resources = { cpus = 1, mem = 512 }
+duration = "10s"
+"#,
+    );
+    let rec = run(&spec(&text));
+    let rows: Vec<(u64, u32)> = rec
+        .offers
+        .iter()
+        .map(|o| (o.time_us / 1_000_000, o.framework))
+        .collect();
+    // Expected, by the DRF sorter's order (share, then allocations, then
+    // name) and the filters: every share is 0 (all declined), so the
+    // least-offered framework comes first, names breaking ties. d00..d79
+    // take one offer each at 0..79 s and filter the agent for 100 s; zz
+    // (no work before 120 s) then declines every 5 s (the default refuse)
+    // until the first filters expire at 100 s, when the decliners, with
+    // fewer offers than zz, come first again. zz's job (120 s) waits for
+    // the next turn at 180 s; its task runs 180-190 s, and the smaller
+    // offer then left is still refused by every decliner's filter.
+    let mut want: Vec<(u64, u32)> = Vec::new();
+    for round in 0..3u64 {
+        for i in 0..80u32 {
+            let t = round * 100 + u64::from(i);
+            if t <= 260 {
+                want.push((t, i));
+            }
+        }
+        if round < 2 {
+            for t in [80, 85, 90, 95] {
+                want.push((round * 100 + t, 80));
+            }
+        }
+    }
+    assert_eq!(rows, want);
+    // zz's job is the only job: its one task started at 180 s.
+    assert_eq!(rec.tasks.len(), 1);
+    assert_eq!(rec.tasks[0].start_us, Some(180_000_000));
+}

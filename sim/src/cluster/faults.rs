@@ -930,6 +930,7 @@ impl Cluster {
             let agent = &mut self.agents[a];
             agent.active = false;
             agent.filters.clear();
+            agent.blocked_cache = None;
             agent.filters_valid_until = Micros::MAX;
             agent.idle = None;
             self.refresh_free(a as AgentIdx);

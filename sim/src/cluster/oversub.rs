@@ -4,7 +4,7 @@
 //! the QoS controller's kills. Every function here is a no-op when
 //! oversubscription is off, so runs without it are unchanged.
 
-use super::{AgentIdx, Cluster};
+use super::{AgentIdx, Cluster, Revocable};
 use crate::record::TaskState;
 use crate::resources::{Res, CPUS, MEM};
 use crate::spec::Micros;
@@ -55,7 +55,7 @@ impl Cluster {
     /// The allocator's side of a new estimate on agent `a`.
     fn update_revocable(&mut self, now: Micros, a: AgentIdx, est: Res) {
         let agent = &self.agents[a as usize];
-        let old = agent.total.revoc;
+        let old = *agent.total.revoc;
         let held = old.minus(&agent.avail.revoc);
         let mut new = est;
         for (n, h) in new.0.iter_mut().zip(held.0.iter()) {
@@ -66,8 +66,8 @@ impl Cluster {
         }
         let grew = !old.contains(&new);
         let agent = &mut self.agents[a as usize];
-        agent.total.revoc = new;
-        agent.avail.revoc = new.minus(&held);
+        agent.total.revoc = Revocable::new(new);
+        agent.avail.revoc = Revocable::new(new.minus(&held));
         self.total.sub(&old);
         self.total.add(&new);
         self.total_revocable.sub(&old);
