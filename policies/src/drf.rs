@@ -49,6 +49,11 @@ struct Node {
     /// Times `allocated` was called on this node's subtree; never decreases.
     count: u64,
     share: f64,
+    /// Place of `path` among all nodes' paths (equal paths, equal ranks):
+    /// ties between equal shares and counts compare these integers
+    /// instead of the strings (a third of the DeclineOffers pass, where
+    /// every share is equal, went to comparing names).
+    rank: u32,
     /// The client this leaf stands for.
     client: Option<ClientId>,
     /// The weight, looked up on first use and then cached, as Mesos does
@@ -71,6 +76,8 @@ pub struct DrfSorter {
     weights: BTreeMap<String, f64>,
     total: Res,
     dirty: bool,
+    /// False after a node was created, until `ensure_ranks`.
+    ranks_valid: bool,
 }
 
 impl DrfSorter {
@@ -100,6 +107,7 @@ impl DrfSorter {
             allocation: Res::ZERO,
             count: 0,
             share: 0.0,
+            rank: 0,
             client: None,
             weight: std::cell::Cell::new(None),
         };
@@ -112,7 +120,27 @@ impl DrfSorter {
             weights: BTreeMap::new(),
             total: Res::ZERO,
             dirty: false,
+            ranks_valid: true,
         }
+    }
+
+    /// Recomputes every node's `rank` after nodes were added (paths never
+    /// change, and a detached node keeps its place, so adding is the only
+    /// thing that moves ranks).
+    fn ensure_ranks(&mut self) {
+        if self.ranks_valid {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.nodes.len()).collect();
+        order.sort_by(|&a, &b| self.nodes[a].path.cmp(&self.nodes[b].path));
+        let mut rank = 0u32;
+        for i in 0..order.len() {
+            if i > 0 && self.nodes[order[i]].path != self.nodes[order[i - 1]].path {
+                rank += 1;
+            }
+            self.nodes[order[i]].rank = rank;
+        }
+        self.ranks_valid = true;
     }
 
     /// Mesos's `getWeight`: the weight of the node's path, cached on the
@@ -140,7 +168,11 @@ impl DrfSorter {
         if self.by_count && x.count != y.count {
             return x.count < y.count;
         }
-        x.path < y.path
+        debug_assert!(
+            self.ranks_valid,
+            "ranks are brought up to date before sorting"
+        );
+        x.rank < y.rank
     }
 
     fn add_child(&mut self, parent: usize, child: usize) {
@@ -173,9 +205,11 @@ impl DrfSorter {
             allocation: Res::ZERO,
             count: 0,
             share: 0.0,
+            rank: 0,
             client: None,
             weight: std::cell::Cell::new(None),
         });
+        self.ranks_valid = false;
         self.nodes.len() - 1
     }
 
@@ -407,6 +441,7 @@ impl Sorter for DrfSorter {
     }
 
     fn allocated(&mut self, client: ClientId, res: &Res) {
+        self.ensure_ranks();
         let mut current = self.node_of(client);
         while current != NONE {
             self.nodes[current].allocation.add(res);
@@ -459,6 +494,7 @@ impl Sorter for DrfSorter {
     }
 
     fn sort(&mut self, out: &mut Vec<ClientId>) {
+        self.ensure_ranks();
         if self.dirty {
             self.sort_tree(0);
             self.dirty = false;
@@ -468,6 +504,7 @@ impl Sorter for DrfSorter {
     }
 
     fn first_where(&mut self, pred: &mut dyn FnMut(ClientId) -> bool) -> Option<Option<ClientId>> {
+        self.ensure_ranks();
         if self.dirty {
             self.sort_tree(0);
             self.dirty = false;

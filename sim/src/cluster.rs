@@ -599,6 +599,12 @@ pub struct Cluster {
 
     scratch_roles: Vec<ClientId>,
     scratch_fws: Vec<ClientId>,
+    /// Frameworks a stage-2 walk passed over (filtered) on one agent;
+    /// kept between agents so the walk allocates nothing.
+    scratch_visited: Vec<FwIdx>,
+    /// Each framework's place in name order (names are fixed at start):
+    /// a pass's offers are ordered by agent, then framework name.
+    name_rank: Vec<u32>,
     /// Bit set of agents that are active and have something available.
     free: Vec<u64>,
     /// Per framework: the stamp of the last (agent, candidate) check that
@@ -744,6 +750,8 @@ impl Cluster {
             answered_upto: 0,
             scratch_roles: Vec::new(),
             scratch_fws: Vec::new(),
+            scratch_visited: Vec::new(),
+            name_rank: Vec::new(),
             free: Vec::new(),
             blocked: vec![0; spec.frameworks.len()],
             stamp: 0,
@@ -822,6 +830,12 @@ impl Cluster {
                 revocable: false,
             });
             c.changed_flag.push(false);
+        }
+        let mut by_name: Vec<usize> = (0..c.frameworks.len()).collect();
+        by_name.sort_by(|&x, &y| c.frameworks[x].name.cmp(&c.frameworks[y].name));
+        c.name_rank = vec![0; c.frameworks.len()];
+        for (rank, &f) in by_name.iter().enumerate() {
+            c.name_rank[f] = rank as u32;
         }
         if let Some(o) = &c.oversub {
             c.next_estimate_us = o.interval_us;
@@ -1859,7 +1873,15 @@ impl Cluster {
         agent.filters.insert(pos, filter);
         agent.version += 1;
         agent.filters_valid_until = agent.filters_valid_until.min(until);
-        self.frameworks[fw as usize].filtered_agents.push(a);
+        let n_agents = self.agents.len();
+        let filtered = &mut self.frameworks[fw as usize].filtered_agents;
+        filtered.push(a);
+        // A framework that declines for days without reviving would grow
+        // this list by one entry per decline; it only needs each agent once.
+        if filtered.len() > 2 * n_agents + 64 {
+            filtered.sort_unstable();
+            filtered.dedup();
+        }
     }
 
     /// Drops every filter of `fw` (REVIVE, deactivation).
@@ -2337,7 +2359,8 @@ impl Cluster {
                 .sorter
                 .take()
                 .expect("role in the role sorter has a sorter");
-            let mut visited: Vec<FwIdx> = Vec::new();
+            let mut visited = std::mem::take(&mut self.scratch_visited);
+            visited.clear();
             let cached = cand.0.revoc.is_empty() && self.prepare_blocked_cache(a, now, &cand.0);
             let walked = {
                 let this = &*self;
@@ -2405,6 +2428,7 @@ impl Cluster {
                     );
                 }
             }
+            self.scratch_visited = visited;
         }
     }
 
@@ -2583,16 +2607,18 @@ impl Cluster {
         // agents in one pass fills them in the same order as Mesos.
         // An index is sorted, not the offers themselves: moving a Split
         // entry per comparison was a visible memmove in the profile.
-        let mut order: Vec<u32> = (0..made.len() as u32).collect();
-        order.sort_by(|&i, &j| {
-            let (x, y) = (&made[i as usize], &made[j as usize]);
-            x.1.cmp(&y.1).then_with(|| {
-                self.frameworks[x.0 as usize]
-                    .name
-                    .cmp(&self.frameworks[y.0 as usize].name)
+        // Keys are unique (one entry per (framework, agent), framework
+        // names are unique), so an unstable sort gives the one order.
+        let mut order: Vec<(u64, u32)> = made
+            .iter()
+            .enumerate()
+            .map(|(i, (fw, a, _))| {
+                let key = (u64::from(*a) << 32) | u64::from(self.name_rank[*fw as usize]);
+                (key, i as u32)
             })
-        });
-        for i in order {
+            .collect();
+        order.sort_unstable();
+        for (_, i) in order {
             let (fw, a) = (made[i as usize].0, made[i as usize].1);
             let part = std::mem::take(&mut made[i as usize].2);
             if !part.revoc.is_empty() {
