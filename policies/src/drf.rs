@@ -80,6 +80,7 @@ impl DrfSorter {
             level,
             tie_break: TieBreak::Allocations,
             params: BTreeMap::new(),
+            role: None,
         })
     }
 

@@ -174,6 +174,18 @@ impl<R: KeyRule> KeyedSorter<R> {
         }
     }
 
+    /// Something the rule keeps for client `id` changed (not its charge
+    /// nor its demand, which the sorter sees itself): moves it to its
+    /// place, or re-sorts all at the next sort if the rule says a charge
+    /// moves others.
+    pub fn rekey(&mut self, id: ClientId) {
+        if self.rule.global_alloc() {
+            self.dirty = true;
+        } else {
+            self.reposition(id);
+        }
+    }
+
     /// Every client (for rules and tests).
     pub fn clients(&self) -> &[Option<Client>] {
         &self.clients
