@@ -355,6 +355,74 @@ fn capacity_scheduler_user_limit_table_tv17() {
 }
 
 #[test]
+fn capacity_user_limit_is_relative_to_the_queue_capacity() {
+    // Reference 4.2: with minimum_user_limit_percent = 20, users get
+    // 100/50/33/25/20 % *of the queue* and the 6th waits. YARN's
+    // computeUserLimit: limit = max(current / active users, current ×
+    // MULP) with current = the queue's capacity while it is under it.
+    // Queue q has capacity 50 % of 120 CPUs (60 CPUs; queue `other` has
+    // the other 50 % and unbounded demand, so q gets no more than its 60):
+    // 1 user 60, 2 users 30 each, 3: 20, 4: 15, 5: 12, 6: 12 each for the
+    // first five (60 in all, the queue is full) and 0 for the 6th. A limit
+    // relative to the cluster would give u1 24 CPUs (20 % of 120) with
+    // 5 or 6 users. Through the CLI, counting started tasks in tasks.csv.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (k, expect) in [
+        (1, vec![60]),
+        (2, vec![30, 30]),
+        (3, vec![20, 20, 20]),
+        (4, vec![15, 15, 15, 15]),
+        (5, vec![12, 12, 12, 12, 12]),
+        (6, vec![12, 12, 12, 12, 12, 0]),
+    ] {
+        let mut text = QUEUE_USER_LIMIT.to_string();
+        for u in 1..=k {
+            text.push_str(&format!(
+                "[[frameworks]]\nname = \"u{u}\"\nrole = \"q\"\n{UNBOUNDED_JOB}"
+            ));
+        }
+        let out = common::run_cli(dir.path(), &format!("users{k}"), &text);
+        let tasks = common::read(&out, "tasks.csv");
+        let got: Vec<usize> = (1..=k)
+            .map(|u| agents_of(&tasks, &format!("u{u}")).len())
+            .collect();
+        assert_eq!(got, expect, "{k} users");
+        assert_eq!(agents_of(&tasks, "o").len(), 60, "{k} users: queue other");
+    }
+}
+
+const QUEUE_USER_LIMIT: &str = r#"
+name = "queue-user-limit"
+end = "10s"
+[allocator]
+policy = "capacity"
+mode = "tasks"
+[[roles]]
+name = "q"
+capacity = 50
+minimum_user_limit_percent = 20
+[[roles]]
+name = "other"
+capacity = 50
+[[agents]]
+name = "m"
+resources = { cpus = 120, mem = 122880 }
+[[frameworks]]
+name = "o"
+role = "other"
+[[frameworks.jobs]]
+tasks = 200
+resources = { cpus = 1, mem = 1024 }
+duration = "forever"
+"#;
+
+const UNBOUNDED_JOB: &str = r#"[[frameworks.jobs]]
+tasks = 200
+resources = { cpus = 1, mem = 1024 }
+duration = "forever"
+"#;
+
+#[test]
 fn capacity_preemption_takes_back_up_to_the_queue_capacity() {
     // Two queues of capacity 50% on one 4-cpu agent. A (queue a) fills it
     // at 0 s with four 100 s tasks; B (queue b) submits three 20 s tasks
