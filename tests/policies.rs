@@ -256,7 +256,11 @@ fn run_bundled_cli(dir: &std::path::Path, file: &str, extra: &[&str]) -> std::pa
         .args(&args)
         .output()
         .expect("run mesosim");
-    assert!(o.status.success(), "{file}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{file}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     out
 }
 

@@ -378,7 +378,9 @@ impl HdrfSorter {
         } else {
             // Cannot happen while every change goes through `refresh`;
             // a linear search keeps the order right if it ever did.
-            sib.iter().position(|&c| c == n).expect("node among its siblings")
+            sib.iter()
+                .position(|&c| c == n)
+                .expect("node among its siblings")
         }
     }
 

@@ -300,7 +300,8 @@ impl<R: KeyRule> Sorter for KeyedSorter<R> {
         for b in 0..bands {
             for &id in &self.order {
                 let c = self.client(id);
-                if self.rule.band(id, c, &self.total) == b && self.rule.eligible(id, c, &self.total) {
+                if self.rule.band(id, c, &self.total) == b && self.rule.eligible(id, c, &self.total)
+                {
                     out.push(id);
                 }
             }

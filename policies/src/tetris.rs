@@ -384,7 +384,12 @@ impl Sorter for TetrisSorter {
         out.clear();
         let t = self.threshold();
         for band in 0..3 {
-            out.extend(self.order.iter().copied().filter(|&id| self.band(id, t) == band));
+            out.extend(
+                self.order
+                    .iter()
+                    .copied()
+                    .filter(|&id| self.band(id, t) == band),
+            );
         }
     }
     fn demand(&mut self, client: ClientId, demand: Option<&Demand>) {

@@ -100,7 +100,11 @@ impl Pair<'_> {
             }
             25..=49 => {
                 if here {
-                    let r = res(rng.gen_range(0..3), rng.gen_range(0..3), rng.gen_range(0..2));
+                    let r = res(
+                        rng.gen_range(0..3),
+                        rng.gen_range(0..3),
+                        rng.gen_range(0..2),
+                    );
                     self.a.allocated(id, &r);
                     self.b.allocated(id, &r);
                     self.charges[id as usize].push(r);
@@ -120,7 +124,11 @@ impl Pair<'_> {
                         None
                     } else {
                         Some(Demand {
-                            task: res(rng.gen_range(0..4), rng.gen_range(0..4), rng.gen_range(0..2)),
+                            task: res(
+                                rng.gen_range(0..4),
+                                rng.gen_range(0..4),
+                                rng.gen_range(0..2),
+                            ),
                             submit_us: rng.gen_range(0..5),
                             duration_us: if rng.gen_bool(0.2) {
                                 None
@@ -137,7 +145,11 @@ impl Pair<'_> {
                 }
             }
             85..=88 => {
-                let r = res(rng.gen_range(0..5), rng.gen_range(0..5), rng.gen_range(0..2));
+                let r = res(
+                    rng.gen_range(0..5),
+                    rng.gen_range(0..5),
+                    rng.gen_range(0..2),
+                );
                 if rng.gen_bool(0.7) {
                     self.a.add_total(&r);
                     self.b.add_total(&r);
@@ -159,7 +171,11 @@ impl Pair<'_> {
             }
             _ => {
                 if let Some(u) = &self.external {
-                    let r = res(rng.gen_range(0..3), rng.gen_range(0..3), rng.gen_range(0..2));
+                    let r = res(
+                        rng.gen_range(0..3),
+                        rng.gen_range(0..3),
+                        rng.gen_range(0..2),
+                    );
                     let mut u = u.lock().expect("lock");
                     if rng.gen_bool(0.5) {
                         u.used.add(&r);
@@ -172,7 +188,13 @@ impl Pair<'_> {
     }
 }
 
-fn drive(seed: u64, a: &mut dyn Sorter, b: &mut dyn Sorter, paths: &[&str], external: Option<Shared<Usage>>) {
+fn drive(
+    seed: u64,
+    a: &mut dyn Sorter,
+    b: &mut dyn Sorter,
+    paths: &[&str],
+    external: Option<Shared<Usage>>,
+) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let start = res(8, 8, 2);
     a.add_total(&start);

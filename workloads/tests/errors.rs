@@ -547,7 +547,8 @@ fn slots_per_agent_must_be_a_whole_number_of_slots() {
         policies: &["drf", "slots"],
     };
     for (v, got) in [("0", "0"), ("2.5", "2.5"), ("-3", "-3")] {
-        let text = format!("{BASE}[allocator]\npolicy = \"slots\"\n[allocator.slots]\nper_agent = {v}\n");
+        let text =
+            format!("{BASE}[allocator]\npolicy = \"slots\"\n[allocator.slots]\nper_agent = {v}\n");
         let e = parse_str(&text, "sc.toml", &opts).unwrap_err().to_string();
         assert_eq!(
             e,
