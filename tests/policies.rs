@@ -309,6 +309,21 @@ fn slots_in_offers_mode_run_and_are_deterministic() {
 }
 
 #[test]
+fn slots_books_survive_faults_and_failover() {
+    // The fault scenario (partition, crash and restart, master failover,
+    // drain; docs/faults.md) under `slots` in both modes, with every book
+    // recomputed from scratch after every virtual time, the per-agent slot
+    // tallies included (`check_slots_deep`), and the tasks-mode bound of
+    // at most per_agent slots used on any agent (`check_invariants`).
+    for mode in [sim::spec::Mode::Tasks, sim::spec::Mode::Offers] {
+        let mut s = with_policy(load(&scenario_path("faults.toml")), "slots");
+        s.allocator.mode = mode;
+        let rec = common::run_deep(&s);
+        assert!(rec.tasks.iter().any(|t| t.start_us.is_some()), "{mode:?}");
+    }
+}
+
+#[test]
 fn hdrf_avoids_starvation_tv12() {
     // Reference 3 (TV12), policy-hdrf-starvation.toml: 4 GPUs, 10 s GPU
     // tasks from 1 s to the end at 30 s (rounds at 1, 11 and 21 s).

@@ -183,6 +183,59 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// Deep check (`check_deep`): every active agent's slot tally
+    /// recomputed from scratch. Tasks mode: per framework, the sum of the
+    /// slots of the tasks the allocator counts there (running on the
+    /// host, or ended or dead there unreported, as `task_alloc`); offers
+    /// mode: the slots each framework's usage there covers.
+    pub(super) fn check_slots_deep(&self) -> Result<(), String> {
+        if self.slots_per_agent.is_none() {
+            return Ok(());
+        }
+        for (i, agent) in self.agents.iter().enumerate() {
+            if !agent.active {
+                continue;
+            }
+            let a = i as AgentIdx;
+            let mut want: Vec<(FwIdx, u64)> = Vec::new();
+            match self.mode {
+                Mode::Tasks => {
+                    let believed = agent
+                        .tasks
+                        .iter()
+                        .copied()
+                        .chain(agent.deferred.iter().map(|&(t, _, _)| t))
+                        .chain(agent.dead.iter().copied());
+                    for t in believed {
+                        let task = &self.tasks[t as usize];
+                        if task.state == crate::record::TaskState::Running {
+                            let job = &self.jobs[task.job as usize];
+                            add_held(&mut want, job.framework, self.slots_on(a, &job.resources));
+                        }
+                    }
+                }
+                Mode::Offers => {
+                    for (f, u) in &agent.usage {
+                        add_held(&mut want, *f, self.slots_on(a, &u.total()));
+                    }
+                }
+            }
+            want.retain(|(_, k)| *k > 0);
+            want.sort_unstable();
+            let mut got = agent.slot_usage.clone();
+            got.sort_unstable();
+            if got != want {
+                return Err(format!(
+                    "agent {}: slots held per framework {got:?}, recomputed {want:?}",
+                    agent.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
