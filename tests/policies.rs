@@ -410,6 +410,39 @@ fn capacity_user_limit_is_relative_to_the_queue_capacity() {
     }
 }
 
+#[test]
+fn capacity_user_limit_is_set_per_queue() {
+    // YARN sets minimum-user-limit-percent per queue (reference 4.2).
+    // Queue other (50 % of 120 CPUs = 60) with MULP 50 and three users:
+    // limit max(60/3, 60 × 50 %) = 30 CPUs, so u1 and u2 take 30 each and
+    // the third waits; queue q (MULP 20, as above) with two users: 30
+    // each. Were q's 20 applied to every queue (before, the first role's
+    // value applied to all), other's limit would be max(60/3, 60 × 20 %)
+    // = 20 CPUs: 20, 20, 20.
+    let mut text = QUEUE_USER_LIMIT
+        .replace(
+            "name = \"other\"\ncapacity = 50",
+            "name = \"other\"\ncapacity = 50\nminimum_user_limit_percent = 50",
+        )
+        .replace(
+            "name = \"o\"\nrole = \"other\"",
+            "name = \"o1\"\nrole = \"other\"",
+        );
+    for (name, role) in [("o2", "other"), ("o3", "other"), ("u1", "q"), ("u2", "q")] {
+        text.push_str(&format!(
+            "[[frameworks]]\nname = \"{name}\"\nrole = \"{role}\"\n{UNBOUNDED_JOB}"
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = common::run_cli(dir.path(), "per-queue", &text);
+    let tasks = common::read(&out, "tasks.csv");
+    let got: Vec<usize> = ["o1", "o2", "o3", "u1", "u2"]
+        .iter()
+        .map(|f| agents_of(&tasks, f).len())
+        .collect();
+    assert_eq!(got, vec![30, 30, 0, 30, 30]);
+}
+
 const QUEUE_USER_LIMIT: &str = r#"
 name = "queue-user-limit"
 end = "10s"

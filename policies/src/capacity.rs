@@ -23,8 +23,10 @@
 //! Parameters, `[allocator.capacity]` (until the core hands role settings
 //! to sorters, see docs/policies.md): `"capacity.ROLE" = P`,
 //! `"max_capacity.ROLE" = P` (percent; defaults: an equal split of 100
-//! among the queues, and 100), `minimum_user_limit_percent = P` (one
-//! value for every queue; default 100, i.e. plain FIFO). `preemption = 1`
+//! among the queues, and 100), `"minimum_user_limit_percent.ROLE" = P`
+//! (per queue, as `[[roles]] minimum_user_limit_percent` sets it), or
+//! `minimum_user_limit_percent = P` for every queue without its own
+//! (default 100, i.e. plain FIFO). `preemption = 1`
 //! (off by default, as in YARN): in tasks mode a queue at or under its
 //! capacity takes resources back from queues over theirs
 //! (`sim::sorter::Preemption::Capacity`).
@@ -180,9 +182,15 @@ impl Policy for Capacity {
                 },
             )),
             Level::Frameworks => {
-                let mulp = config
-                    .params
-                    .get("minimum_user_limit_percent")
+                // The queue's own value, else one for every queue, else
+                // 100 (plain FIFO).
+                let own = config.role.as_ref().and_then(|q| {
+                    config
+                        .params
+                        .get(&format!("minimum_user_limit_percent.{q}"))
+                });
+                let mulp = own
+                    .or_else(|| config.params.get("minimum_user_limit_percent"))
                     .copied()
                     .unwrap_or(100.0)
                     / 100.0;

@@ -539,19 +539,18 @@ impl Cluster {
             .cloned()
             .unwrap_or_default();
         // Queue settings written on [[roles]] reach sorters as parameters
-        // `capacity.ROLE`, `max_capacity.ROLE` and (the first role that
-        // sets it) `minimum_user_limit_percent`; `[allocator.POLICY]`
-        // entries of the same name win.
+        // `capacity.ROLE`, `max_capacity.ROLE` and
+        // `minimum_user_limit_percent.ROLE` (YARN sets each per queue);
+        // `[allocator.POLICY]` entries of the same name win.
         for r in &spec.roles {
-            for (key, v) in [("capacity", r.capacity), ("max_capacity", r.max_capacity)] {
+            for (key, v) in [
+                ("capacity", r.capacity),
+                ("max_capacity", r.max_capacity),
+                ("minimum_user_limit_percent", r.minimum_user_limit_percent),
+            ] {
                 if let Some(v) = v {
                     params.entry(format!("{key}.{}", r.name)).or_insert(v);
                 }
-            }
-            if let Some(v) = r.minimum_user_limit_percent {
-                params
-                    .entry("minimum_user_limit_percent".to_string())
-                    .or_insert(v);
             }
         }
         let preemption = policy.preemption(&params);
