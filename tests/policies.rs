@@ -240,6 +240,89 @@ fn slots_fragmentation_tv16() {
     assert_eq!((started(&drf, 0), started(&drf, 1)), (3, 2));
 }
 
+/// Runs a bundled scenario through the CLI (`mesosim run FILE --out DIR`,
+/// plus `extra` arguments) and returns its output directory.
+fn run_bundled_cli(dir: &std::path::Path, file: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join(format!("out-{file}"));
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        scenario_path(file).to_string_lossy().into_owned(),
+        "--out".into(),
+        out.to_string_lossy().into_owned(),
+        "-q".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let o = std::process::Command::new(common::bin())
+        .args(&args)
+        .output()
+        .expect("run mesosim");
+    assert!(
+        o.status.success(),
+        "{file}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+/// From tasks.csv: the agents framework `fw`'s started tasks ran on, in
+/// task order.
+fn agents_of(tasks_csv: &str, fw: &str) -> Vec<String> {
+    let mut lines = tasks_csv.lines();
+    let head: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).expect("column");
+    let (f, a, s) = (col("framework"), col("agent"), col("start_us"));
+    lines
+        .map(|l| l.split(',').collect::<Vec<&str>>())
+        .filter(|r| r[f] == fw && !r[s].is_empty())
+        .map(|r| r[a].to_string())
+        .collect()
+}
+
+#[test]
+fn slots_are_cut_per_agent_on_heterogeneous_agents() {
+    // policy-slots-hetero.toml (hand computation in the file, reference
+    // 4.1's definition): per_agent = 4 on a1 <4, 8 GB> (slots <1, 2 GB>)
+    // and a2 <8, 4 GB> (slots <2, 1 GB>); X <1, 2 GB> takes 1 slot on a1
+    // and 2 on a2, Y <2, 1 GB> 2 on a1 and 1 on a2. X's third task goes to
+    // a2 although a1 still has <1 CPU, 3 GB> free: a1's 4 slots are used.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run_bundled_cli(dir.path(), "policy-slots-hetero.toml", &[]);
+    let tasks = common::read(&out, "tasks.csv");
+    assert_eq!(agents_of(&tasks, "X"), vec!["a1", "a1", "a2"]);
+    assert_eq!(agents_of(&tasks, "Y"), vec!["a1", "a2", "a2"]);
+    // The cluster-average slot of before (<12, 12 GB> / 8 = <1.5, 1.5 GB>)
+    // would have charged both tasks 2 slots everywhere; per agent, each
+    // framework holds 1 + 1 + 2 = 2 + 1 + 1 = 4 slots.
+    let rec = run(&load(&scenario_path("policy-slots-hetero.toml")));
+    assert_eq!((started(&rec, 0), started(&rec, 1)), (3, 3));
+}
+
+#[test]
+fn slots_in_offers_mode_run_and_are_deterministic() {
+    // Offers mode: no admission (frameworks choose what to launch), the
+    // order is by slots held; the run is the same twice.
+    let mut s = load(&scenario_path("policy-slots-hetero.toml"));
+    s.allocator.mode = sim::spec::Mode::Offers;
+    let a = common::output_file(&s, "tasks.csv");
+    let b = common::output_file(&s, "tasks.csv");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn slots_books_survive_faults_and_failover() {
+    // The fault scenario (partition, crash and restart, master failover,
+    // drain; docs/faults.md) under `slots` in both modes, with every book
+    // recomputed from scratch after every virtual time, the per-agent slot
+    // tallies included (`check_slots_deep`), and the tasks-mode bound of
+    // at most per_agent slots used on any agent (`check_invariants`).
+    for mode in [sim::spec::Mode::Tasks, sim::spec::Mode::Offers] {
+        let mut s = with_policy(load(&scenario_path("faults.toml")), "slots");
+        s.allocator.mode = mode;
+        let rec = common::run_deep(&s);
+        assert!(rec.tasks.iter().any(|t| t.start_us.is_some()), "{mode:?}");
+    }
+}
+
 #[test]
 fn hdrf_avoids_starvation_tv12() {
     // Reference 3 (TV12), policy-hdrf-starvation.toml: 4 GPUs, 10 s GPU
@@ -289,6 +372,107 @@ fn capacity_scheduler_user_limit_table_tv17() {
         assert_eq!(got, expect, "{k} users");
     }
 }
+
+#[test]
+fn capacity_user_limit_is_relative_to_the_queue_capacity() {
+    // Reference 4.2: with minimum_user_limit_percent = 20, users get
+    // 100/50/33/25/20 % *of the queue* and the 6th waits. YARN's
+    // computeUserLimit: limit = max(current / active users, current ×
+    // MULP) with current = the queue's capacity while it is under it.
+    // Queue q has capacity 50 % of 120 CPUs (60 CPUs; queue `other` has
+    // the other 50 % and unbounded demand, so q gets no more than its 60):
+    // 1 user 60, 2 users 30 each, 3: 20, 4: 15, 5: 12, 6: 12 each for the
+    // first five (60 in all, the queue is full) and 0 for the 6th. A limit
+    // relative to the cluster would give u1 24 CPUs (20 % of 120) with
+    // 5 or 6 users. Through the CLI, counting started tasks in tasks.csv.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (k, expect) in [
+        (1, vec![60]),
+        (2, vec![30, 30]),
+        (3, vec![20, 20, 20]),
+        (4, vec![15, 15, 15, 15]),
+        (5, vec![12, 12, 12, 12, 12]),
+        (6, vec![12, 12, 12, 12, 12, 0]),
+    ] {
+        let mut text = QUEUE_USER_LIMIT.to_string();
+        for u in 1..=k {
+            text.push_str(&format!(
+                "[[frameworks]]\nname = \"u{u}\"\nrole = \"q\"\n{UNBOUNDED_JOB}"
+            ));
+        }
+        let out = common::run_cli(dir.path(), &format!("users{k}"), &text);
+        let tasks = common::read(&out, "tasks.csv");
+        let got: Vec<usize> = (1..=k)
+            .map(|u| agents_of(&tasks, &format!("u{u}")).len())
+            .collect();
+        assert_eq!(got, expect, "{k} users");
+        assert_eq!(agents_of(&tasks, "o").len(), 60, "{k} users: queue other");
+    }
+}
+
+#[test]
+fn capacity_user_limit_is_set_per_queue() {
+    // YARN sets minimum-user-limit-percent per queue (reference 4.2).
+    // Queue other (50 % of 120 CPUs = 60) with MULP 50 and three users:
+    // limit max(60/3, 60 × 50 %) = 30 CPUs, so u1 and u2 take 30 each and
+    // the third waits; queue q (MULP 20, as above) with two users: 30
+    // each. Were q's 20 applied to every queue (before, the first role's
+    // value applied to all), other's limit would be max(60/3, 60 × 20 %)
+    // = 20 CPUs: 20, 20, 20.
+    let mut text = QUEUE_USER_LIMIT
+        .replace(
+            "name = \"other\"\ncapacity = 50",
+            "name = \"other\"\ncapacity = 50\nminimum_user_limit_percent = 50",
+        )
+        .replace(
+            "name = \"o\"\nrole = \"other\"",
+            "name = \"o1\"\nrole = \"other\"",
+        );
+    for (name, role) in [("o2", "other"), ("o3", "other"), ("u1", "q"), ("u2", "q")] {
+        text.push_str(&format!(
+            "[[frameworks]]\nname = \"{name}\"\nrole = \"{role}\"\n{UNBOUNDED_JOB}"
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = common::run_cli(dir.path(), "per-queue", &text);
+    let tasks = common::read(&out, "tasks.csv");
+    let got: Vec<usize> = ["o1", "o2", "o3", "u1", "u2"]
+        .iter()
+        .map(|f| agents_of(&tasks, f).len())
+        .collect();
+    assert_eq!(got, vec![30, 30, 0, 30, 30]);
+}
+
+const QUEUE_USER_LIMIT: &str = r#"
+name = "queue-user-limit"
+end = "10s"
+[allocator]
+policy = "capacity"
+mode = "tasks"
+[[roles]]
+name = "q"
+capacity = 50
+minimum_user_limit_percent = 20
+[[roles]]
+name = "other"
+capacity = 50
+[[agents]]
+name = "m"
+resources = { cpus = 120, mem = 122880 }
+[[frameworks]]
+name = "o"
+role = "other"
+[[frameworks.jobs]]
+tasks = 200
+resources = { cpus = 1, mem = 1024 }
+duration = "forever"
+"#;
+
+const UNBOUNDED_JOB: &str = r#"[[frameworks.jobs]]
+tasks = 200
+resources = { cpus = 1, mem = 1024 }
+duration = "forever"
+"#;
 
 #[test]
 fn capacity_preemption_takes_back_up_to_the_queue_capacity() {

@@ -87,6 +87,7 @@ impl DrfSorter {
             level,
             tie_break: TieBreak::Allocations,
             params: BTreeMap::new(),
+            role: None,
         })
     }
 

@@ -22,11 +22,25 @@
 //! The role tree ("/" in role names) is the hierarchy; frameworks inside a
 //! role are one more level, ordered by the same rule. Cluster-wide usage
 //! comes from the role sorter, which sees every charge, through state
-//! shared by the policy's sorters. Each sort recomputes the tree's numbers
-//! bottom-up (linear in the number of clients, plus sorting siblings); its
-//! shape is kept until a client comes or goes or a weight changes.
+//! shared by the policy's sorters.
+//!
+//! Incremental (the "a sorter update per change"): the tree's
+//! shape is kept until a client comes or goes or a weight changes, and
+//! its numbers between sorts. A sort recomputes only what changed since
+//! the last one, deepest first: the leaves charged, activated or given a
+//! new demand, the leaves whose "fits nowhere" flipped because free
+//! resources moved past their next task's size (found by range queries
+//! on per-resource indexes of the waiting leaves' demands), and the
+//! ancestors of those; each recomputed node moves to its place among its
+//! siblings by binary search. Only a change of the saturated resources
+//! (which changes every dominant share) or of the cluster total
+//! recomputes the whole tree. An internal node's numbers are always
+//! recomputed from all its children in the same order, so the results
+//! are bit for bit those of a from-scratch computation
+//! (`HdrfSorter::from_scratch`, compared in `policies/tests/incremental.rs`).
 
-use std::collections::BTreeMap;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BTreeSet};
 
 use sim::resources::{Res, MAX_RES};
 use sim::rng::Rng;
@@ -49,11 +63,17 @@ struct Leaf {
     demand: Option<Demand>,
 }
 
-/// A node of the tree built at sort time.
+/// A node of the tree, kept between sorts.
 struct Node {
     name: String,
     path: String,
+    /// Children in the order they were added (the order sums run in).
     children: Vec<usize>,
+    /// Children in sort order, by the numbers they had when last placed.
+    sorted: Vec<usize>,
+    /// Parent (`usize::MAX` for the root) and depth (root 0).
+    parent: usize,
+    depth: u32,
     client: Option<ClientId>,
     vec: [f64; MAX_RES],
     share: f64,
@@ -71,10 +91,24 @@ pub struct HdrfSorter {
     /// Cluster-wide usage: written by the role sorter, read by the others.
     usage: Shared<Usage>,
     writer: bool,
-    /// The tree's shape, kept between sorts: rebuilt only when a client
-    /// comes or goes or a weight changes (its numbers are recomputed at
-    /// every sort).
+    /// The tree's shape and numbers, kept between sorts: rebuilt only
+    /// when a client comes or goes or a weight changes.
     tree: Option<Vec<Node>>,
+    /// Node of each client in `tree`.
+    leaf_node: Vec<usize>,
+    /// Recompute every node at the next sort (the total changed).
+    all_stale: bool,
+    /// Clients changed since the last sort (and a flag per client id).
+    dirty: Vec<ClientId>,
+    is_dirty: Vec<bool>,
+    /// Free resources and saturated resources at the last sort.
+    last_free: Res,
+    saturated: [bool; MAX_RES],
+    /// Per resource: (next task's amount, client) of the active clients
+    /// with pending work asking for a positive amount of it.
+    waiting: Vec<BTreeSet<(i64, ClientId)>>,
+    /// Recompute everything at every sort (the reference, for tests).
+    from_scratch: bool,
 }
 
 impl HdrfSorter {
@@ -88,7 +122,79 @@ impl HdrfSorter {
             usage,
             writer: config.level == Level::Roles,
             tree: None,
+            leaf_node: Vec::new(),
+            all_stale: true,
+            dirty: Vec::new(),
+            is_dirty: Vec::new(),
+            last_free: Res::ZERO,
+            saturated: [false; MAX_RES],
+            waiting: vec![BTreeSet::new(); MAX_RES],
+            from_scratch: false,
         }
+    }
+
+    /// The same sorter recomputing every node at every sort, as before it
+    /// was incremental: the reference the incremental one is checked
+    /// against.
+    pub fn from_scratch(config: &SorterConfig, usage: Shared<Usage>) -> Self {
+        HdrfSorter {
+            from_scratch: true,
+            ..Self::new(config, usage)
+        }
+    }
+
+    /// Notes that client `c` changed (its numbers are recomputed at the
+    /// next sort).
+    fn touch(&mut self, c: ClientId) {
+        let i = c as usize;
+        if self.is_dirty.len() <= i {
+            self.is_dirty.resize(i + 1, false);
+        }
+        if !self.is_dirty[i] {
+            self.is_dirty[i] = true;
+            self.dirty.push(c);
+        }
+    }
+
+    /// Takes client `c` out of the waiting indexes (before a change).
+    fn unindex(&mut self, c: ClientId) {
+        let Some(l) = self.clients.get(c as usize).and_then(|l| l.as_ref()) else {
+            return;
+        };
+        if let (true, Some(d)) = (l.active, l.demand) {
+            for r in 0..MAX_RES {
+                if d.task.0[r] > 0 {
+                    self.waiting[r].remove(&(d.task.0[r], c));
+                }
+            }
+        }
+    }
+
+    /// Puts client `c` into the waiting indexes (after a change).
+    fn index(&mut self, c: ClientId) {
+        let Some(l) = self.clients.get(c as usize).and_then(|l| l.as_ref()) else {
+            return;
+        };
+        if let (true, Some(d)) = (l.active, l.demand) {
+            for r in 0..MAX_RES {
+                if d.task.0[r] > 0 {
+                    self.waiting[r].insert((d.task.0[r], c));
+                }
+            }
+        }
+    }
+
+    /// Saturated resources: no active client waiting for r can get its
+    /// next task's r (the least such amount is above what is free).
+    fn saturated_now(&self, free: &Res) -> [bool; MAX_RES] {
+        let mut sat = [false; MAX_RES];
+        for (r, s) in sat.iter_mut().enumerate() {
+            *s = self.total.0[r] > 0
+                && self.waiting[r]
+                    .first()
+                    .is_none_or(|&(need, _)| need > free.0[r]);
+        }
+        sat
     }
 
     fn leaf(&mut self, c: ClientId) -> &mut Leaf {
@@ -102,6 +208,9 @@ impl HdrfSorter {
             name: String::new(),
             path: String::new(),
             children: Vec::new(),
+            sorted: Vec::new(),
+            parent: usize::MAX,
+            depth: 0,
             client: None,
             vec: [0.0; MAX_RES],
             share: 0.0,
@@ -148,10 +257,14 @@ impl HdrfSorter {
                             path.clone()
                         };
                         let weight = self.weights.get(&weight_path).copied().unwrap_or(1.0);
+                        let depth = nodes[cur].depth + 1;
                         nodes.push(Node {
                             name: t.to_string(),
                             path,
                             children: Vec::new(),
+                            sorted: Vec::new(),
+                            parent: cur,
+                            depth,
                             client: None,
                             vec: [0.0; MAX_RES],
                             share: 0.0,
@@ -170,7 +283,10 @@ impl HdrfSorter {
         nodes
     }
 
-    fn compute(&self, nodes: &mut [Node], n: usize, free: &Res, saturated: &[bool; MAX_RES]) {
+    /// Recomputes node `n`'s numbers from its client (a leaf) or from its
+    /// children's current numbers (an internal node), children summed in
+    /// the order they were added.
+    fn numbers(&self, nodes: &mut [Node], n: usize, free: &Res, saturated: &[bool; MAX_RES]) {
         let dom = |v: &[f64; MAX_RES]| {
             let mut s = 0.0f64;
             for r in 0..MAX_RES {
@@ -197,10 +313,7 @@ impl HdrfSorter {
             nodes[n].count = l.count;
             return;
         }
-        let children = nodes[n].children.clone();
-        for &c in &children {
-            self.compute(nodes, c, free, saturated);
-        }
+        let children = &nodes[n].children;
         let m = children
             .iter()
             .filter(|&&c| !nodes[c].blocked)
@@ -208,7 +321,7 @@ impl HdrfSorter {
             .fold(f64::INFINITY, f64::min);
         let mut v = [0.0; MAX_RES];
         let mut count = 0;
-        for &c in &children {
+        for &c in children {
             let scale = if !nodes[c].blocked && nodes[c].share > 0.0 {
                 m * nodes[c].weight / nodes[c].share
             } else {
@@ -225,21 +338,153 @@ impl HdrfSorter {
         nodes[n].count = count;
     }
 
+    /// Recomputes the subtree of `n` bottom-up and sorts every sibling
+    /// list in it.
+    fn compute(&self, nodes: &mut [Node], n: usize, free: &Res, saturated: &[bool; MAX_RES]) {
+        if nodes[n].client.is_none() {
+            let children = nodes[n].children.clone();
+            for &c in &children {
+                self.compute(nodes, c, free, saturated);
+            }
+            let mut sorted = children;
+            sorted.sort_by(|&a, &b| self.cmp_nodes(nodes, a, b));
+            nodes[n].sorted = sorted;
+        }
+        self.numbers(nodes, n, free, saturated);
+    }
+
+    /// Sibling order: non-blocked first, then share / weight, allocation
+    /// count (with that tie-break), path (unique among siblings).
+    fn cmp_nodes(&self, nodes: &[Node], a: usize, b: usize) -> Ordering {
+        let (x, y) = (&nodes[a], &nodes[b]);
+        x.blocked
+            .cmp(&y.blocked)
+            .then((x.share / x.weight).total_cmp(&(y.share / y.weight)))
+            .then(if self.by_count {
+                x.count.cmp(&y.count)
+            } else {
+                Ordering::Equal
+            })
+            .then(x.path.cmp(&y.path))
+    }
+
+    /// Where `n` sits in its parent's sorted children (by the numbers it
+    /// was placed with).
+    fn place_of(&self, nodes: &[Node], n: usize) -> usize {
+        let sib = &nodes[nodes[n].parent].sorted;
+        let at = sib.partition_point(|&c| self.cmp_nodes(nodes, c, n) == Ordering::Less);
+        if sib.get(at) == Some(&n) {
+            at
+        } else {
+            // Cannot happen while every change goes through `refresh`;
+            // a linear search keeps the order right if it ever did.
+            sib.iter()
+                .position(|&c| c == n)
+                .expect("node among its siblings")
+        }
+    }
+
+    /// Brings the tree's numbers and sibling orders up to date.
+    fn refresh(&mut self) {
+        let used = read(&self.usage).used;
+        let free = self.total.minus(&used);
+        let saturated = self.saturated_now(&free);
+        let mut nodes = match self.tree.take() {
+            Some(n) => n,
+            None => {
+                self.all_stale = true;
+                let nodes = self.build();
+                self.leaf_node = vec![usize::MAX; self.clients.len()];
+                for (i, n) in nodes.iter().enumerate() {
+                    if let Some(c) = n.client {
+                        self.leaf_node[c as usize] = i;
+                    }
+                }
+                nodes
+            }
+        };
+        if self.from_scratch || self.all_stale || saturated != self.saturated {
+            self.compute(&mut nodes, 0, &free, &saturated);
+        } else {
+            // Leaves whose "fits nowhere" flipped: their next task's r lies
+            // between the old and the new free r.
+            let mut flipped: Vec<ClientId> = Vec::new();
+            for r in 0..MAX_RES {
+                let (f0, f1) = (self.last_free.0[r], free.0[r]);
+                if f0 != f1 {
+                    let (lo, hi) = (f0.min(f1), f0.max(f1));
+                    flipped.extend(
+                        self.waiting[r]
+                            .range((lo.saturating_add(1), 0)..=(hi, ClientId::MAX))
+                            .map(|&(_, c)| c),
+                    );
+                }
+            }
+            for c in flipped {
+                self.touch(c);
+            }
+            // Deepest first, so that a node's children are current.
+            let mut todo: BTreeSet<(Reverse<u32>, usize)> = BTreeSet::new();
+            for &c in &self.dirty {
+                if let Some(&n) = self.leaf_node.get(c as usize) {
+                    if n != usize::MAX {
+                        todo.insert((Reverse(nodes[n].depth), n));
+                    }
+                }
+            }
+            while let Some((_, n)) = todo.pop_first() {
+                let p = nodes[n].parent;
+                let at = self.place_of(&nodes, n);
+                nodes[p].sorted.remove(at);
+                self.numbers(&mut nodes, n, &free, &saturated);
+                let at = nodes[p]
+                    .sorted
+                    .partition_point(|&c| self.cmp_nodes(&nodes, c, n) == Ordering::Less);
+                nodes[p].sorted.insert(at, n);
+                // The root's own numbers order nothing.
+                if p != 0 {
+                    todo.insert((Reverse(nodes[p].depth), p));
+                }
+            }
+        }
+        for c in self.dirty.drain(..) {
+            if let Some(d) = self.is_dirty.get_mut(c as usize) {
+                *d = false;
+            }
+        }
+        self.all_stale = false;
+        self.last_free = free;
+        self.saturated = saturated;
+        self.tree = Some(nodes);
+    }
+
+    /// The first active client in sort order under `n` for which `pred`
+    /// holds.
+    fn walk(
+        &self,
+        nodes: &[Node],
+        n: usize,
+        pred: &mut dyn FnMut(ClientId) -> bool,
+    ) -> Option<ClientId> {
+        for &c in &nodes[n].sorted {
+            match nodes[c].client {
+                Some(id) => {
+                    if self.clients[id as usize].as_ref().is_some_and(|l| l.active) && pred(id) {
+                        return Some(id);
+                    }
+                }
+                None => {
+                    if let Some(id) = self.walk(nodes, c, pred) {
+                        return Some(id);
+                    }
+                }
+            }
+        }
+        None
+    }
+
     fn list(&self, nodes: &[Node], n: usize, out: &mut Vec<ClientId>) {
-        let mut children = nodes[n].children.clone();
-        children.sort_by(|&a, &b| {
-            let (x, y) = (&nodes[a], &nodes[b]);
-            x.blocked
-                .cmp(&y.blocked)
-                .then((x.share / x.weight).total_cmp(&(y.share / y.weight)))
-                .then(if self.by_count {
-                    x.count.cmp(&y.count)
-                } else {
-                    std::cmp::Ordering::Equal
-                })
-                .then(x.path.cmp(&y.path))
-        });
-        for c in children {
+        for &c in &nodes[n].sorted {
             match nodes[c].client {
                 Some(id) => {
                     if self.clients[id as usize].as_ref().is_some_and(|l| l.active) {
@@ -252,6 +497,7 @@ impl HdrfSorter {
     }
 
     fn charge(&mut self, c: ClientId, res: &Res, sign: i64) {
+        self.touch(c);
         let l = self.leaf(c);
         if sign > 0 {
             l.alloc.add(res);
@@ -277,6 +523,7 @@ impl Sorter for HdrfSorter {
             self.clients.resize_with(i + 1, || None);
         }
         self.tree = None;
+        self.unindex(client);
         self.clients[i] = Some(Leaf {
             path: path.to_string(),
             active: false,
@@ -288,6 +535,7 @@ impl Sorter for HdrfSorter {
 
     fn remove(&mut self, client: ClientId) {
         self.tree = None;
+        self.unindex(client);
         if let Some(l) = self.clients[client as usize].take() {
             if self.writer {
                 self.usage
@@ -300,11 +548,17 @@ impl Sorter for HdrfSorter {
     }
 
     fn activate(&mut self, client: ClientId) {
+        self.unindex(client);
         self.leaf(client).active = true;
+        self.index(client);
+        self.touch(client);
     }
 
     fn deactivate(&mut self, client: ClientId) {
+        self.unindex(client);
         self.leaf(client).active = false;
+        self.index(client);
+        self.touch(client);
     }
 
     fn contains(&self, client: ClientId) -> bool {
@@ -335,33 +589,33 @@ impl Sorter for HdrfSorter {
 
     fn add_total(&mut self, res: &Res) {
         self.total.add(res);
+        self.all_stale = true;
     }
 
     fn remove_total(&mut self, res: &Res) {
         self.total.sub(res);
+        self.all_stale = true;
     }
 
     fn sort(&mut self, out: &mut Vec<ClientId>) {
-        let used = read(&self.usage).used;
-        let free = self.total.minus(&used);
-        // Saturated: no leaf waiting for r can get its next task's r.
-        let mut saturated = [false; MAX_RES];
-        for (r, s) in saturated.iter_mut().enumerate() {
-            *s = self.total.0[r] > 0
-                && self.clients.iter().flatten().all(|l| match &l.demand {
-                    Some(d) if l.active && d.task.0[r] > 0 => d.task.0[r] > free.0[r],
-                    _ => true,
-                });
-        }
-        let mut nodes = self.tree.take().unwrap_or_else(|| self.build());
-        self.compute(&mut nodes, 0, &free, &saturated);
+        self.refresh();
         out.clear();
-        self.list(&nodes, 0, out);
-        self.tree = Some(nodes);
+        if let Some(nodes) = &self.tree {
+            self.list(nodes, 0, out);
+        }
     }
 
     fn demand(&mut self, client: ClientId, demand: Option<&Demand>) {
+        self.unindex(client);
         self.leaf(client).demand = demand.copied();
+        self.index(client);
+        self.touch(client);
+    }
+
+    fn first_where(&mut self, pred: &mut dyn FnMut(ClientId) -> bool) -> Option<Option<ClientId>> {
+        self.refresh();
+        let nodes = self.tree.as_ref()?;
+        Some(self.walk(nodes, 0, pred))
     }
 }
 

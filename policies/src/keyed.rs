@@ -66,6 +66,21 @@ pub trait KeyRule: Send {
     }
     /// Told of every charge, before the client's key is recomputed.
     fn on_charge(&mut self, _id: ClientId, _res: &Res, _total: &Res, _sign: i64) {}
+    /// Bands (0 first): `sort` lists the eligible clients of band 0 in key
+    /// order, then those of band 1, and so on up to [`KeyRule::bands`]
+    /// − 1. For an order that depends on every client (a limit computed
+    /// from all of them) without moving anyone's key: one pass per band
+    /// over the kept order, no re-sort.
+    fn band(&self, _id: ClientId, _c: &Client, _total: &Res) -> u8 {
+        0
+    }
+    /// How many bands [`KeyRule::band`] uses (1: no banding).
+    fn bands(&self) -> u8 {
+        1
+    }
+    /// Called at the start of every `sort`, with every client, before
+    /// bands are asked for.
+    fn before_sort(&mut self, _clients: &[Option<Client>], _total: &Res) {}
 }
 
 /// A flat sorter ordered by a [`KeyRule`].
@@ -174,6 +189,18 @@ impl<R: KeyRule> KeyedSorter<R> {
         }
     }
 
+    /// Something the rule keeps for client `id` changed (not its charge
+    /// nor its demand, which the sorter sees itself): moves it to its
+    /// place, or re-sorts all at the next sort if the rule says a charge
+    /// moves others.
+    pub fn rekey(&mut self, id: ClientId) {
+        if self.rule.global_alloc() {
+            self.dirty = true;
+        } else {
+            self.reposition(id);
+        }
+    }
+
     /// Every client (for rules and tests).
     pub fn clients(&self) -> &[Option<Client>] {
         &self.clients
@@ -260,9 +287,23 @@ impl<R: KeyRule> Sorter for KeyedSorter<R> {
             self.full_sort();
         }
         out.clear();
-        for &id in &self.order {
-            if self.rule.eligible(id, self.client(id), &self.total) {
-                out.push(id);
+        let bands = self.rule.bands();
+        if bands <= 1 {
+            for &id in &self.order {
+                if self.rule.eligible(id, self.client(id), &self.total) {
+                    out.push(id);
+                }
+            }
+            return;
+        }
+        self.rule.before_sort(&self.clients, &self.total);
+        for b in 0..bands {
+            for &id in &self.order {
+                let c = self.client(id);
+                if self.rule.band(id, c, &self.total) == b && self.rule.eligible(id, c, &self.total)
+                {
+                    out.push(id);
+                }
             }
         }
     }

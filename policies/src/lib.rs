@@ -107,8 +107,8 @@ pub fn build(name: &str) -> Result<Box<dyn Policy>, UnknownPolicy> {
         "drfh" => Ok(Box::new(drfh::Drfh)),
         "hdrf" => Ok(Box::new(hdrf::Hdrf::default())),
         "ceei" => Ok(Box::new(ceei::Ceei)),
-        "slots" => Ok(Box::new(slots::Slots::default())),
-        "capacity" => Ok(Box::new(capacity::Capacity)),
+        "slots" => Ok(Box::new(slots::Slots)),
+        "capacity" => Ok(Box::new(capacity::Capacity::default())),
         "tetris" => Ok(Box::new(tetris::Tetris)),
         other => Err(UnknownPolicy(other.to_string())),
     }

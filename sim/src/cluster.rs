@@ -22,6 +22,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 mod audit;
 mod faults;
 mod preempt;
+mod slots;
 pub use audit::InjectedBug;
 use faults::{AgentLink, MasterView, RandomFaults, Registry};
 pub use faults::{FailoverRecord, FaultCounts, Timer};
@@ -338,6 +339,11 @@ struct Agent {
     active: bool,
     /// Per framework: what is offered or allocated here.
     usage: Vec<(FwIdx, Split)>,
+    /// Per framework: the slots it holds here, and their sum (only with a
+    /// policy that counts slots, `Policy::slots_per_agent`; see
+    /// `cluster/slots.rs`).
+    slot_usage: Vec<(FwIdx, u64)>,
+    slots_used: u64,
     /// Running tasks, for removal.
     tasks: Vec<TaskId>,
     /// Offer filters set on this agent, by any framework. Kept per agent so
@@ -530,6 +536,8 @@ pub struct Cluster {
     wants_demand: bool,
     placement: Placement,
     placement_rule: Option<PlacementRule>,
+    /// Slots per agent (`Policy::slots_per_agent`), None: no slots.
+    slots_per_agent: Option<u32>,
     when_blocked: WhenBlocked,
     /// Draws of `placement = "random"`.
     place_rng: Rng,
@@ -671,26 +679,27 @@ impl Cluster {
             .cloned()
             .unwrap_or_default();
         // Queue settings written on [[roles]] reach sorters as parameters
-        // `capacity.ROLE`, `max_capacity.ROLE` and (the first role that
-        // sets it) `minimum_user_limit_percent`; `[allocator.POLICY]`
-        // entries of the same name win.
+        // `capacity.ROLE`, `max_capacity.ROLE` and
+        // `minimum_user_limit_percent.ROLE` (YARN sets each per queue);
+        // `[allocator.POLICY]` entries of the same name win.
         for r in &spec.roles {
-            for (key, v) in [("capacity", r.capacity), ("max_capacity", r.max_capacity)] {
+            for (key, v) in [
+                ("capacity", r.capacity),
+                ("max_capacity", r.max_capacity),
+                ("minimum_user_limit_percent", r.minimum_user_limit_percent),
+            ] {
                 if let Some(v) = v {
                     params.entry(format!("{key}.{}", r.name)).or_insert(v);
                 }
             }
-            if let Some(v) = r.minimum_user_limit_percent {
-                params
-                    .entry("minimum_user_limit_percent".to_string())
-                    .or_insert(v);
-            }
         }
         let preemption = policy.preemption(&params);
+        let slots_per_agent = policy.slots_per_agent(&params);
         let role_config = SorterConfig {
             level: Level::Roles,
             tie_break: spec.allocator.tie_break,
             params,
+            role: None,
         };
         let role_sorter = policy.sorter(
             &role_config,
@@ -713,6 +722,7 @@ impl Cluster {
             wants_demand,
             placement: spec.allocator.placement,
             placement_rule,
+            slots_per_agent,
             when_blocked: spec.allocator.when_blocked,
             place_rng: Rng::with_stream(policy_seed, Stream::Policy as u64 + 999),
             sorter_count: 0,
@@ -902,10 +912,11 @@ impl Cluster {
         }
     }
 
-    fn new_sorter(&mut self, level: Level) -> Box<dyn Sorter> {
+    fn new_sorter(&mut self, level: Level, role: Option<String>) -> Box<dyn Sorter> {
         self.sorter_count += 1;
         let config = SorterConfig {
             level,
+            role,
             ..self.role_config.clone()
         };
         self.policy.sorter(
@@ -924,7 +935,7 @@ impl Cluster {
             let name = self.roles[role as usize].name.clone();
             self.role_sorter.add(role, &name);
             self.role_sorter.activate(role);
-            let mut s = self.new_sorter(Level::Frameworks);
+            let mut s = self.new_sorter(Level::Frameworks, Some(name.clone()));
             if !self.total.is_empty() {
                 s.add_total(&self.total);
             }
@@ -1027,6 +1038,8 @@ impl Cluster {
             total,
             active: false,
             usage: Vec::new(),
+            slot_usage: Vec::new(),
+            slots_used: 0,
             tasks: Vec::new(),
             filters: Vec::new(),
             blocked_cache: None,
@@ -1070,9 +1083,15 @@ impl Cluster {
         let mut usage: Vec<(FwIdx, Split)> = Vec::new();
         let mut held = Split::default();
         let mut came_back = Vec::new();
+        // Tasks mode: slots are counted task by task (cluster/slots.rs).
+        let mut task_slots: Vec<(FwIdx, u64)> = Vec::new();
         for i in 0..self.agents[a].tasks.len() {
             let t = self.agents[a].tasks[i];
             let job = &self.jobs[self.tasks[t as usize].job as usize];
+            if self.slots_per_agent.is_some() && self.mode == Mode::Tasks {
+                let k = self.slots_on(id, &job.resources);
+                slots::add_held(&mut task_slots, job.framework, k);
+            }
             let part = self.task_split(t, job.resources);
             held.add(&part);
             match usage.iter_mut().find(|(f, _)| *f == job.framework) {
@@ -1125,10 +1144,12 @@ impl Cluster {
                 s.add_total(&all);
             }
         }
+        self.tally_agent(id, task_slots);
         for (fw, part) in &usage {
             if self.frameworks[*fw as usize].registered {
                 if self.bug != Some(InjectedBug::ForgetChargeOnReregister) {
-                    self.charge_books(*fw, part);
+                    let held = slots::held_by(&self.agents[a].slot_usage, *fw);
+                    self.charge_books(*fw, part, held as i64);
                 }
             } else {
                 // Tasks of a framework that has not re-subscribed yet.
@@ -1189,9 +1210,12 @@ impl Cluster {
         }
         self.rescind_offers_on(id);
         let usage = std::mem::take(&mut self.agents[a].usage);
+        let slot_usage = std::mem::take(&mut self.agents[a].slot_usage);
+        self.agents[a].slots_used = 0;
         for (fw, part) in &usage {
             if self.frameworks[*fw as usize].registered {
-                self.uncharge(*fw, part);
+                let held = slots::held_by(&slot_usage, *fw);
+                self.uncharge(*fw, part, -(held as i64));
             }
         }
         // The tasks the master believed ran here leave the allocated total.
@@ -1763,11 +1787,13 @@ impl Cluster {
             agent.usage_mut(fw).add(part);
         }
         self.refresh_free(a);
-        self.charge_books(fw, part);
+        let slots = self.retally(fw, a, part, true);
+        self.charge_books(fw, part, slots);
     }
 
-    /// The allocator's side of a charge: role and sorter books.
-    fn charge_books(&mut self, fw: FwIdx, part: &Split) {
+    /// The allocator's side of a charge: role and sorter books
+    /// (`delta_slots`: the slots the charge adds, with a slot policy).
+    fn charge_books(&mut self, fw: FwIdx, part: &Split, delta_slots: i64) {
         let all = part.total();
         let resv = part.resv_total();
         let role = self.frameworks[fw as usize].role;
@@ -1776,6 +1802,10 @@ impl Cluster {
         self.total_charged.add(&all);
         self.total_charged_reserved.add(&resv);
         self.total_charged_revocable.add(&part.revoc);
+        if delta_slots != 0 {
+            self.role_sorter.slots(role, delta_slots);
+            self.fw_sorter(fw).slots(fw, delta_slots);
+        }
         self.role_sorter.allocated(role, &all);
         self.fw_sorter(fw).allocated(fw, &all);
         self.frameworks[fw as usize].charge.add(&all);
@@ -1783,8 +1813,9 @@ impl Cluster {
     }
 
     /// The reverse of [`Cluster::charge`]'s sorter and role bookkeeping,
-    /// without touching the agent (used when the agent goes away).
-    fn uncharge(&mut self, fw: FwIdx, part: &Split) {
+    /// without touching the agent (used when the agent goes away);
+    /// `delta_slots` (zero or negative) is the change in slots held.
+    fn uncharge(&mut self, fw: FwIdx, part: &Split, delta_slots: i64) {
         let all = part.total();
         let resv = part.resv_total();
         let role = self.frameworks[fw as usize].role;
@@ -1793,6 +1824,10 @@ impl Cluster {
         self.total_charged.sub(&all);
         self.total_charged_reserved.sub(&resv);
         self.total_charged_revocable.sub(&part.revoc);
+        if delta_slots != 0 {
+            self.role_sorter.slots(role, delta_slots);
+            self.fw_sorter(fw).slots(fw, delta_slots);
+        }
         self.role_sorter.unallocated(role, &all);
         self.fw_sorter(fw).unallocated(fw, &all);
         self.frameworks[fw as usize].charge.sub(&all);
@@ -1816,7 +1851,8 @@ impl Cluster {
             agent.usage_sub(fw, part);
         }
         self.refresh_free(a);
-        self.uncharge(fw, part);
+        let slots = self.retally(fw, a, part, false);
+        self.uncharge(fw, part, slots);
     }
 
     /// A decline (or the unused part of an accept): recover and install a
@@ -2975,16 +3011,29 @@ impl Cluster {
                 return false;
             }
         }
-        let mut free: Vec<(AgentIdx, Res)> = order
+        // Per agent: resources free and, with a slot policy, slots free
+        // and the slots one task takes there.
+        let mut free: Vec<(AgentIdx, Res, u64, u64)> = order
             .iter()
-            .map(|&a| (a, self.available_for(a, role).total()))
+            .map(|&a| {
+                let slots_free = match self.slots_per_agent {
+                    Some(k) => (k as u64).saturating_sub(self.agents[a as usize].slots_used),
+                    None => u64::MAX,
+                };
+                let need = self.slots_on(a, &res);
+                (a, self.available_for(a, role).total(), slots_free, need)
+            })
             .collect();
         let mut plan: Vec<AgentIdx> = Vec::with_capacity(n as usize);
         for _ in 0..n {
-            let Some(slot) = free.iter_mut().find(|(_, f)| f.contains(&res)) else {
+            let Some(slot) = free
+                .iter_mut()
+                .find(|(_, f, sf, need)| f.contains(&res) && need <= sf)
+            else {
                 return false;
             };
             slot.1.sub(&res);
+            slot.2 -= slot.3;
             plan.push(slot.0);
         }
         for a in plan {
@@ -3048,7 +3097,8 @@ impl Cluster {
         for &a in order {
             let avail = self.available_for(a, role);
             let free = avail.total();
-            if !free.contains(res) {
+            // A slot policy also needs the task's slots free there.
+            if !free.contains(res) || !self.admits(a, res) {
                 continue;
             }
             // The unreserved part the task would draw, for the quota limit.
@@ -3202,6 +3252,7 @@ impl Cluster {
     /// frameworks equals its total, and nothing is negative. Err describes
     /// the first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
+        self.check_slots()?;
         let mut charged_sum = Res::ZERO;
         for (i, agent) in self.agents.iter().enumerate() {
             if !agent.active {

@@ -71,6 +71,11 @@ pub trait Sorter {
     fn first_where(&mut self, _pred: &mut dyn FnMut(ClientId) -> bool) -> Option<Option<ClientId>> {
         None
     }
+    /// The slots the client holds changed by `delta_slots`. Called only
+    /// for policies whose [`Policy::slots_per_agent`] is set: the
+    /// allocator counts slots per agent (it sees agents, a sorter does
+    /// not) and tells both the role sorter and the framework sorter.
+    fn slots(&mut self, _client: ClientId, _delta_slots: i64) {}
 }
 
 /// A client's pending work, as a policy may see it.
@@ -97,6 +102,10 @@ pub struct SorterConfig {
     pub tie_break: TieBreak,
     /// `[allocator.POLICY]` parameters of the scenario.
     pub params: BTreeMap<String, f64>,
+    /// For a framework sorter, the role whose frameworks it orders (None
+    /// for the role sorter), so that per-role settings (a queue's
+    /// capacity) can reach it.
+    pub role: Option<String>,
 }
 
 /// How a policy places a picked task in tasks mode, when it has its own
@@ -137,6 +146,15 @@ pub trait Policy: Send {
     /// may evict running tasks, given the policy's `[allocator.NAME]`
     /// parameters. The allocator does the evicting.
     fn preemption(&self, _params: &std::collections::BTreeMap<String, f64>) -> Option<Preemption> {
+        None
+    }
+    /// Some(N): every agent is cut into N equal slots (a slot is the
+    /// agent's total / N, per resource) and a task takes
+    /// `ceil(max_r demand_r / slot_r)` of them on the agent it runs on.
+    /// The allocator then counts slots per agent, admits a task in tasks
+    /// mode only where its slots are free, and reports each client's
+    /// slots held through [`Sorter::slots`] (see `sim/src/cluster/slots.rs`).
+    fn slots_per_agent(&self, _params: &std::collections::BTreeMap<String, f64>) -> Option<u32> {
         None
     }
 }

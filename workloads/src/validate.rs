@@ -1084,6 +1084,19 @@ impl<'a> Checker<'a> {
                     if !v.is_finite() {
                         return Err(self.err_at(&v_at, "must be a finite number"));
                     }
+                    // Each agent is cut into this many equal slots
+                    // (docs/policies.md, `slots`).
+                    if *name == "slots"
+                        && e.key == "per_agent"
+                        && !(v.fract() == 0.0 && (1.0..=1_000_000.0).contains(&v))
+                    {
+                        return Err(self.err_at(
+                            &v_at,
+                            format!(
+                                "must be a whole number of slots per agent, from 1 to 1000000 (got {v})"
+                            ),
+                        ));
+                    }
                     params.insert(e.key.clone(), v);
                 }
                 a.params.insert(name.to_string(), params);

@@ -537,3 +537,26 @@ fn events() {
         "sc.toml:13:1: events[0].agent: remove-agent at 6s comes before agent \"x\" joins (at 6s)"
     );
 }
+
+#[test]
+fn slots_per_agent_must_be_a_whole_number_of_slots() {
+    // `[allocator.slots] per_agent = N` cuts each agent into N slots
+    // (docs/policies.md): 0, fractions and negatives are refused where
+    // they are written.
+    let opts = LoadOptions {
+        policies: &["drf", "slots"],
+    };
+    for (v, got) in [("0", "0"), ("2.5", "2.5"), ("-3", "-3")] {
+        let text =
+            format!("{BASE}[allocator]\npolicy = \"slots\"\n[allocator.slots]\nper_agent = {v}\n");
+        let e = parse_str(&text, "sc.toml", &opts).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "sc.toml:13:1: allocator.slots.per_agent: must be a whole number of slots per agent, from 1 to 1000000 (got {got})"
+            )
+        );
+    }
+    let ok = format!("{BASE}[allocator]\npolicy = \"slots\"\n[allocator.slots]\nper_agent = 9\n");
+    assert!(parse_str(&ok, "sc.toml", &opts).is_ok());
+}

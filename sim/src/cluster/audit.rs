@@ -44,6 +44,7 @@ impl Cluster {
     /// Every incremental book against a recomputation; Err names the
     /// first difference.
     pub fn check_deep(&self) -> Result<(), String> {
+        self.check_slots_deep()?;
         // Pool totals: the agents in the allocator.
         let mut total = Res::ZERO;
         let mut reserved = Res::ZERO;

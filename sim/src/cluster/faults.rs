@@ -824,7 +824,8 @@ impl Cluster {
                 .find(|(f, _)| *f == fw)
                 .map(|(_, p)| p.clone());
             if let Some(p) = part {
-                self.charge_books(fw, &p);
+                let held = super::slots::held_by(&self.agents[a].slot_usage, fw);
+                self.charge_books(fw, &p, held as i64);
             }
         }
     }
@@ -904,7 +905,7 @@ impl Cluster {
     /// Drops the allocator's books (sorters, totals, filters, charges):
     /// what a master process keeps only in memory.
     fn reset_allocator(&mut self) {
-        self.role_sorter = self.new_sorter(Level::Roles);
+        self.role_sorter = self.new_sorter(Level::Roles, None);
         for role in self.roles.iter_mut() {
             role.sorter = None;
             role.framework_count = 0;
