@@ -208,6 +208,8 @@ pub struct CellResult {
     pub jobs: usize,
     pub tasks: u64,
     pub events: u64,
+    /// Offers the allocator made.
+    pub offers: u64,
     pub wall_s: f64,
     pub peak_rss_mib: f64,
     pub finished: u64,
@@ -236,6 +238,14 @@ pub fn cell_spec(scale: f64, seed: u64) -> Spec {
     spec.allocator.mode = Mode::Offers;
     spec.sample_us = Some(600_000_000);
     spec.record_offers = false;
+    // Frameworks decline for 120 s, as Marathon's
+    // `--decline_offer_duration` and Spark's `spark.mesos.rejectOfferDuration`
+    // do by default, and revive when new work comes (filters go then). A
+    // filter blocks only offers it contains, so resources freed on an agent
+    // are offered again at once. With Mesos's 5 s default, every free agent
+    // is offered to a waiting framework every 5 s for the 29 days, which
+    // makes the cost machines x seconds rather than tasks (docs/performance.md).
+    spec.allocator.refuse_us = 120_000_000;
     spec.end_us = model.horizon_us;
     let mut jobs = workloads::Whatif::default().job_stream(seed);
     workloads::synthetic::generate(&model, &mut spec, &mut jobs)
@@ -269,6 +279,7 @@ pub fn cell(scale: f64, seed: u64) -> CellResult {
         jobs,
         tasks,
         events: rec.events,
+        offers: rec.offers_made,
         wall_s,
         peak_rss_mib: peak_rss_mib(),
         finished,

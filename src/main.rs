@@ -559,8 +559,8 @@ fn cmd_bench(b: BenchCommand) -> Result<(), Failure> {
             let events_per_s = r.events as f64 / r.wall_s;
             if json {
                 println!(
-                    "{{\"bench\": \"cell\", \"scale\": {}, \"machines\": {}, \"frameworks\": {}, \"jobs\": {}, \"tasks\": {}, \"finished\": {}, \"events\": {}, \"wall_s\": {:.3}, \"events_per_s\": {:.0}, \"peak_rss_mib\": {:.1}}}",
-                    r.scale, r.machines, r.frameworks, r.jobs, r.tasks, r.finished, r.events, r.wall_s, events_per_s, r.peak_rss_mib
+                    "{{\"bench\": \"cell\", \"scale\": {}, \"machines\": {}, \"frameworks\": {}, \"jobs\": {}, \"tasks\": {}, \"finished\": {}, \"events\": {}, \"offers\": {}, \"wall_s\": {:.3}, \"events_per_s\": {:.0}, \"peak_rss_mib\": {:.1}}}",
+                    r.scale, r.machines, r.frameworks, r.jobs, r.tasks, r.finished, r.events, r.offers, r.wall_s, events_per_s, r.peak_rss_mib
                 );
             } else {
                 println!(
@@ -573,6 +573,7 @@ fn cmd_bench(b: BenchCommand) -> Result<(), Failure> {
                     r.events,
                     events_per_s / 1e6
                 );
+                println!("  offers        {}", r.offers);
                 println!("  peak RSS      {:.1} MiB", r.peak_rss_mib);
             }
             Ok(())

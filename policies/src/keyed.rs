@@ -282,6 +282,30 @@ impl<R: KeyRule> Sorter for KeyedSorter<R> {
         self.dirty = true;
     }
 
+    /// The walk `sort` would list, stopping at the first client `pred`
+    /// accepts: the allocator's walk over a role's frameworks then costs
+    /// the filtered ones it passes, not a listing of every framework.
+    fn first_where(&mut self, pred: &mut dyn FnMut(ClientId) -> bool) -> Option<Option<ClientId>> {
+        if self.dirty || self.rule.volatile() {
+            self.full_sort();
+        }
+        let bands = self.rule.bands();
+        if bands > 1 {
+            self.rule.before_sort(&self.clients, &self.total);
+        }
+        for b in 0..bands.max(1) {
+            for &id in &self.order {
+                let c = self.client(id);
+                let listed = (bands <= 1 || self.rule.band(id, c, &self.total) == b)
+                    && self.rule.eligible(id, c, &self.total);
+                if listed && pred(id) {
+                    return Some(Some(id));
+                }
+            }
+        }
+        Some(None)
+    }
+
     fn sort(&mut self, out: &mut Vec<ClientId>) {
         if self.dirty || self.rule.volatile() {
             self.full_sort();

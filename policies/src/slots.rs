@@ -87,6 +87,9 @@ impl Sorter for SlotsSorter {
     fn sort(&mut self, out: &mut Vec<ClientId>) {
         self.inner.sort(out)
     }
+    fn first_where(&mut self, pred: &mut dyn FnMut(ClientId) -> bool) -> Option<Option<ClientId>> {
+        self.inner.first_where(pred)
+    }
     fn slots(&mut self, client: ClientId, delta_slots: i64) {
         let i = client as usize;
         let held = &mut self.inner.rule.held;

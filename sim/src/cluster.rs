@@ -607,9 +607,6 @@ pub struct Cluster {
 
     scratch_roles: Vec<ClientId>,
     scratch_fws: Vec<ClientId>,
-    /// Frameworks a stage-2 walk passed over (filtered) on one agent;
-    /// kept between agents so the walk allocates nothing.
-    scratch_visited: Vec<FwIdx>,
     /// Each framework's place in name order (names are fixed at start):
     /// a pass's offers are ordered by agent, then framework name.
     name_rank: Vec<u32>,
@@ -760,7 +757,6 @@ impl Cluster {
             answered_upto: 0,
             scratch_roles: Vec::new(),
             scratch_fws: Vec::new(),
-            scratch_visited: Vec::new(),
             name_rank: Vec::new(),
             free: Vec::new(),
             blocked: vec![0; spec.frameworks.len()],
@@ -2395,8 +2391,6 @@ impl Cluster {
                 .sorter
                 .take()
                 .expect("role in the role sorter has a sorter");
-            let mut visited = std::mem::take(&mut self.scratch_visited);
-            visited.clear();
             let cached = cand.0.revoc.is_empty() && self.prepare_blocked_cache(a, now, &cand.0);
             let walked = {
                 let this = &*self;
@@ -2415,12 +2409,7 @@ impl Cluster {
                         this.offer_view(fw, &cand)
                             .is_none_or(|v| Self::blocked_by(agent, fw, now, &v.0))
                     };
-                    if blocked {
-                        visited.push(fw);
-                        false
-                    } else {
-                        true
-                    }
+                    !blocked
                 })
             };
             self.roles[role as usize].sorter = Some(sorter);
@@ -2432,22 +2421,31 @@ impl Cluster {
                     } else {
                         self.offer_view(fw, &cand).expect("checked in the walk")
                     };
-                    self.stage2_offer(fw, a, role, cand, consumed, available, made, made_index);
-                    // Rarely something is left for the role (a chopped
-                    // offer): the rest of the frameworks, in the order
-                    // Mesos took before this offer, are the current order
-                    // without those already visited and `fw` (an offer
-                    // moves only its taker).
-                    if self
-                        .stage2_candidate(a, role, consumed, required, available)
-                        .is_some()
-                    {
+                    // Rarely the offer leaves something for the role (it
+                    // was chopped by a limit or the headroom, or left the
+                    // revocable part out). Mesos then goes on down the
+                    // order it sorted before this offer, so that order is
+                    // taken now, before the charge can move anyone. When
+                    // the offer is all the role can have here, nothing is
+                    // left and no order is needed.
+                    let partial = cand.0 != self.available_for(a, role);
+                    if partial {
                         self.roles[role as usize]
                             .sorter
                             .as_mut()
                             .expect("sorter")
                             .sort(fw_order);
-                        fw_order.retain(|x| *x != fw && !visited.contains(x));
+                    }
+                    self.stage2_offer(fw, a, role, cand, consumed, available, made, made_index);
+                    if partial
+                        && self
+                            .stage2_candidate(a, role, consumed, required, available)
+                            .is_some()
+                    {
+                        // The walk stopped at `fw`: every framework before
+                        // it was filtered.
+                        let at = fw_order.iter().position(|&x| x == fw).map_or(0, |p| p + 1);
+                        fw_order.drain(..at);
                         self.stage2_frameworks(
                             now, a, role, fw_order, consumed, required, available, made, made_index,
                         );
@@ -2464,7 +2462,6 @@ impl Cluster {
                     );
                 }
             }
-            self.scratch_visited = visited;
         }
     }
 

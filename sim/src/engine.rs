@@ -436,6 +436,7 @@ pub fn run(
         mean_utilization,
         failovers: std::mem::take(&mut cluster.failovers),
         preemptions: cluster.preemptions,
+        offers_made: cluster.offer_count() as u64,
         faults: has_faults(spec).then(|| cluster.fault_counts.clone()),
         master_faults: spec.faults.master_mtbf_us.is_some()
             || spec

@@ -190,6 +190,8 @@ pub struct RunRecord {
     pub master_faults: bool,
     /// Tasks evicted by preemption (tasks mode, preempting policies).
     pub preemptions: u64,
+    /// Offers made in the run (counted whether or not offer rows are kept).
+    pub offers_made: u64,
     /// Time-weighted mean of used / total per resource, with isolator
     /// accounting on.
     pub mean_used: Option<Vec<f64>>,
