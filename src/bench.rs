@@ -203,6 +203,7 @@ pub fn allocator(
 /// Result of `bench cell`.
 pub struct CellResult {
     pub scale: f64,
+    pub mode: &'static str,
     pub machines: usize,
     pub frameworks: usize,
     pub jobs: usize,
@@ -221,10 +222,10 @@ pub struct CellResult {
 /// ~672k jobs, ~25M tasks, 29 days). `scale` multiplies the machines
 /// and the arrival rate (the model's `scale`); the ~930 users are
 /// scaled too here (at least 10), so that a small cell does not carry a
-/// whole cell's frameworks. DRF in offers mode, frameworks suppressing
+/// whole cell's frameworks. DRF in `mode` (offers for the benchmark), frameworks suppressing
 /// offers when idle, shares and utilisation sampled every 10 min, no
 /// offer rows kept, the run ends at 29 days.
-pub fn cell_spec(scale: f64, seed: u64) -> Spec {
+pub fn cell_spec(scale: f64, seed: u64, mode: Mode) -> Spec {
     let mut model = workloads::parse_model(
         workloads::synthetic::GOOGLE_2011_CELL,
         "google-2011-cell (bundled model)",
@@ -235,7 +236,7 @@ pub fn cell_spec(scale: f64, seed: u64) -> Spec {
     model.model = Some("google-2011-cell".into());
     let mut spec = Spec::new("bench-google-cell");
     spec.seed = seed;
-    spec.allocator.mode = Mode::Offers;
+    spec.allocator.mode = mode;
     spec.sample_us = Some(600_000_000);
     spec.record_offers = false;
     // Frameworks decline for 120 s, as Marathon's
@@ -254,8 +255,8 @@ pub fn cell_spec(scale: f64, seed: u64) -> Spec {
 }
 
 /// Runs the cell model at `scale` and measures it.
-pub fn cell(scale: f64, seed: u64) -> CellResult {
-    let spec = cell_spec(scale, seed);
+pub fn cell(scale: f64, seed: u64, mode: Mode) -> CellResult {
+    let spec = cell_spec(scale, seed, mode);
     let tasks = spec.task_count();
     let jobs = spec.frameworks.iter().map(|f| f.jobs.len()).sum();
     let start = Instant::now();
@@ -274,6 +275,10 @@ pub fn cell(scale: f64, seed: u64) -> CellResult {
         .count() as u64;
     CellResult {
         scale,
+        mode: match mode {
+            Mode::Offers => "offers",
+            Mode::Tasks => "tasks",
+        },
         machines: spec.agents.len(),
         frameworks: spec.frameworks.len(),
         jobs,

@@ -123,6 +123,10 @@ enum BenchCommand {
         scale: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Scheduling mode (the benchmark is `offers`; `tasks`
+        /// places tasks directly, with no offers, filters or declines).
+        #[arg(long, value_enum, default_value = "offers")]
+        mode: ModeArg,
         /// One JSON object on one line of stdout.
         #[arg(long)]
         json: bool,
@@ -549,18 +553,27 @@ fn cmd_bench(b: BenchCommand) -> Result<(), Failure> {
             }
             Ok(())
         }
-        BenchCommand::Cell { scale, seed, json } => {
+        BenchCommand::Cell {
+            scale,
+            seed,
+            mode,
+            json,
+        } => {
             if !(scale > 0.0 && scale <= 4.0) {
                 return Err(Failure::BadInput(format!(
                     "--scale {scale}: expected a fraction of a cell in (0, 4]"
                 )));
             }
-            let r = bench::cell(scale, seed);
+            let mode = match mode {
+                ModeArg::Offers => sim::spec::Mode::Offers,
+                ModeArg::Tasks => sim::spec::Mode::Tasks,
+            };
+            let r = bench::cell(scale, seed, mode);
             let events_per_s = r.events as f64 / r.wall_s;
             if json {
                 println!(
-                    "{{\"bench\": \"cell\", \"scale\": {}, \"machines\": {}, \"frameworks\": {}, \"jobs\": {}, \"tasks\": {}, \"finished\": {}, \"events\": {}, \"offers\": {}, \"wall_s\": {:.3}, \"events_per_s\": {:.0}, \"peak_rss_mib\": {:.1}}}",
-                    r.scale, r.machines, r.frameworks, r.jobs, r.tasks, r.finished, r.events, r.offers, r.wall_s, events_per_s, r.peak_rss_mib
+                    "{{\"bench\": \"cell\", \"scale\": {}, \"mode\": \"{}\", \"machines\": {}, \"frameworks\": {}, \"jobs\": {}, \"tasks\": {}, \"finished\": {}, \"events\": {}, \"offers\": {}, \"wall_s\": {:.3}, \"events_per_s\": {:.0}, \"peak_rss_mib\": {:.1}}}",
+                    r.scale, r.mode, r.machines, r.frameworks, r.jobs, r.tasks, r.finished, r.events, r.offers, r.wall_s, events_per_s, r.peak_rss_mib
                 );
             } else {
                 println!(

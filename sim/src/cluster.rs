@@ -21,6 +21,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 mod audit;
 mod faults;
+mod free_tree;
 mod preempt;
 mod slots;
 pub use audit::InjectedBug;
@@ -612,6 +613,9 @@ pub struct Cluster {
     name_rank: Vec<u32>,
     /// Bit set of agents that are active and have something available.
     free: Vec<u64>,
+    /// Tasks mode only: agents indexed by free capacity, so that
+    /// first-fit placement does not scan every agent (cluster/free_tree.rs).
+    free_tree: Option<free_tree::FreeTree>,
     /// Per framework: the stamp of the last (agent, candidate) check that
     /// found it filtered.
     blocked: Vec<u32>,
@@ -759,6 +763,7 @@ impl Cluster {
             scratch_fws: Vec::new(),
             name_rank: Vec::new(),
             free: Vec::new(),
+            free_tree: (spec.allocator.mode == Mode::Tasks).then(free_tree::FreeTree::new),
             blocked: vec![0; spec.frameworks.len()],
             stamp: 0,
             master: spec.master.clone(),
@@ -2031,10 +2036,15 @@ impl Cluster {
         self.agents[i].version += 1;
         let agent = &self.agents[i];
         let bit = 1u64 << (i % 64);
-        if agent.active && !agent.deactivated && !agent.avail.is_empty() {
+        let free = agent.active && !agent.deactivated && !agent.avail.is_empty();
+        if free {
             self.free[i / 64] |= bit;
         } else {
             self.free[i / 64] &= !bit;
+        }
+        if let Some(tree) = self.free_tree.as_mut() {
+            let avail = if free { agent.avail.total() } else { Res::ZERO };
+            tree.set(i, avail);
         }
     }
 
@@ -3080,6 +3090,24 @@ impl Cluster {
 
     /// The agent a task of `res` for `role` goes to, or None if it fits
     /// nowhere. Candidates are visited in `order`; ties go to the earlier.
+    /// Can a task of `res` of `role` go on agent `a`: it fits in what the
+    /// role may use there, a slot policy has its slots free, and the
+    /// unreserved part it would draw stays within the quota room.
+    fn fits_on(&self, a: AgentIdx, role: RoleIdx, res: &Res, limit_room: Option<&Limits>) -> bool {
+        let avail = self.available_for(a, role);
+        if !avail.total().contains(res) || !self.admits(a, res) {
+            return false;
+        }
+        let Some(room) = limit_room else {
+            return true;
+        };
+        let mut unres_need = *res;
+        for (_, r) in &avail.resv {
+            unres_need = unres_need.minus_clamped(r);
+        }
+        unres_need.shrink_to(room) == unres_need
+    }
+
     fn choose_agent(
         &mut self,
         role: RoleIdx,
@@ -3087,27 +3115,27 @@ impl Cluster {
         limit_room: Option<&Limits>,
         order: &[AgentIdx],
     ) -> Option<AgentIdx> {
+        if self.placement_rule.is_none() && self.placement == Placement::FirstFit {
+            if let Some(tree) = self.free_tree.as_ref() {
+                // The lowest index in `order` (ascending) that fits: the
+                // index gives the candidates in index order, skipping
+                // subtrees where nothing can fit.
+                let found = tree.first_fit(res, &mut |a| {
+                    let a = a as AgentIdx;
+                    order.binary_search(&a).is_ok() && self.fits_on(a, role, res, limit_room)
+                });
+                return found.map(|a| a as AgentIdx);
+            }
+        }
         let total = self.total;
         let norm = |v: i64, t: i64| if t > 0 { v as f64 / t as f64 } else { 0.0 };
         let mut best: Option<(f64, AgentIdx)> = None;
         let mut fitting: Vec<AgentIdx> = Vec::new();
         for &a in order {
-            let avail = self.available_for(a, role);
-            let free = avail.total();
-            // A slot policy also needs the task's slots free there.
-            if !free.contains(res) || !self.admits(a, res) {
+            if !self.fits_on(a, role, res, limit_room) {
                 continue;
             }
-            // The unreserved part the task would draw, for the quota limit.
-            let mut unres_need = *res;
-            for (_, r) in &avail.resv {
-                unres_need = unres_need.minus_clamped(r);
-            }
-            if let Some(room) = limit_room {
-                if unres_need.shrink_to(room) != unres_need {
-                    continue;
-                }
-            }
+            let free = self.available_for(a, role).total();
             let score = match (self.placement_rule, self.placement) {
                 (Some(PlacementRule::ShapeBestFit), _) => {
                     // L1 distance between the shapes (each normalised by
