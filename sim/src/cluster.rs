@@ -607,6 +607,14 @@ pub struct Cluster {
     answered_upto: u64,
 
     scratch_roles: Vec<ClientId>,
+    /// Tasks mode, one `schedule_tasks` call (`sched_epoch` tells calls
+    /// apart): frameworks found with nothing that fits or nothing pending
+    /// (skipped for the rest of the call), and per framework the first
+    /// pending group that may still fit. Within a call resources only
+    /// shrink, so what did not fit earlier in it does not fit later.
+    sched_epoch: u32,
+    sched_skip: Vec<u32>,
+    group_hint: Vec<(u32, u32)>,
     scratch_fws: Vec<ClientId>,
     /// Each framework's place in name order (names are fixed at start):
     /// a pass's offers are ordered by agent, then framework name.
@@ -760,6 +768,9 @@ impl Cluster {
             running_finite: 0,
             answered_upto: 0,
             scratch_roles: Vec::new(),
+            sched_epoch: 0,
+            sched_skip: Vec::new(),
+            group_hint: Vec::new(),
             scratch_fws: Vec::new(),
             name_rank: Vec::new(),
             free: Vec::new(),
@@ -2918,6 +2929,101 @@ impl Cluster {
         let order: Vec<AgentIdx> = (0..self.agents.len() as AgentIdx)
             .filter(|&a| self.is_free(a))
             .collect();
+        if self.preemption.is_some() {
+            return self.schedule_listed(now, &order);
+        }
+        self.sched_epoch = self.sched_epoch.wrapping_add(1);
+        if self.sched_epoch == 0 {
+            self.sched_skip.iter_mut().for_each(|e| *e = 0);
+            self.group_hint.iter_mut().for_each(|h| *h = (0, 0));
+            self.sched_epoch = 1;
+        }
+        let epoch = self.sched_epoch;
+        if self.sched_skip.len() < self.frameworks.len() {
+            self.sched_skip.resize(self.frameworks.len(), 0);
+            self.group_hint.resize(self.frameworks.len(), (0, 0));
+        }
+        let mut role_order = std::mem::take(&mut self.scratch_roles);
+        let mut fw_order = std::mem::take(&mut self.scratch_fws);
+        let mut placed = 0u64;
+        // The same picks as `schedule_listed`, without listing every
+        // framework per pick: the walk passes only frameworks not yet
+        // found unable to place in this call (without preemption nothing
+        // frees resources within a call, so such a framework would be
+        // passed over again at every later pick).
+        'pick: loop {
+            self.role_sorter.sort(&mut role_order);
+            for &role in &role_order {
+                loop {
+                    let mut sorter = self.roles[role as usize]
+                        .sorter
+                        .take()
+                        .expect("role in the role sorter has a sorter");
+                    let (skip, frameworks) = (&self.sched_skip, &self.frameworks);
+                    // Frameworks with nothing to place are passed in the
+                    // walk itself (what `place_one` would find first).
+                    let walked = sorter.first_where(&mut |fw| {
+                        let f = &frameworks[fw as usize];
+                        skip[fw as usize] != epoch
+                            && f.registered
+                            && f.active
+                            && f.pending_tasks > 0
+                    });
+                    self.roles[role as usize].sorter = Some(sorter);
+                    let fw = match walked {
+                        Some(Some(fw)) => fw,
+                        Some(None) => break,
+                        None => {
+                            // A sorter without a walk: Mesos-style listing.
+                            self.roles[role as usize]
+                                .sorter
+                                .as_mut()
+                                .expect("sorter")
+                                .sort(&mut fw_order);
+                            for &fw in &fw_order {
+                                match self.place_one(now, fw, &order) {
+                                    Placed::Yes => {
+                                        placed += 1;
+                                        continue 'pick;
+                                    }
+                                    Placed::NothingPending => {}
+                                    Placed::Blocked => {
+                                        if self.when_blocked == WhenBlocked::Stop {
+                                            break 'pick;
+                                        }
+                                    }
+                                }
+                            }
+                            break;
+                        }
+                    };
+                    match self.place_one(now, fw, &order) {
+                        Placed::Yes => {
+                            placed += 1;
+                            continue 'pick;
+                        }
+                        Placed::NothingPending => self.sched_skip[fw as usize] = epoch,
+                        Placed::Blocked => {
+                            if self.when_blocked == WhenBlocked::Stop {
+                                break 'pick;
+                            }
+                            self.sched_skip[fw as usize] = epoch;
+                        }
+                    }
+                }
+            }
+            break;
+        }
+        self.scratch_roles = role_order;
+        self.scratch_fws = fw_order;
+        placed
+    }
+
+    /// `schedule_tasks` as written in the papers: at every pick, list the
+    /// frameworks in policy order and try each. Used with preemption,
+    /// which frees resources within a call (a framework blocked at one
+    /// pick may place, or preempt, at the next).
+    fn schedule_listed(&mut self, now: Micros, order: &[AgentIdx]) -> u64 {
         let mut role_order = std::mem::take(&mut self.scratch_roles);
         let mut fw_order = std::mem::take(&mut self.scratch_fws);
         let mut placed = 0u64;
@@ -2930,7 +3036,7 @@ impl Cluster {
                     .expect("role in the role sorter has a sorter")
                     .sort(&mut fw_order);
                 for &fw in &fw_order {
-                    match self.place_one(now, fw, &order) {
+                    match self.place_one(now, fw, order) {
                         Placed::Yes => {
                             placed += 1;
                             continue 'pick;
@@ -2969,27 +3075,42 @@ impl Cluster {
             let r = &self.roles[top as usize];
             l.minus(&r.reserved_subtree.plus(&r.unres_alloc_subtree))
         });
-        for gi in 0..self.frameworks[fw as usize].pending.len() {
+        // Groups before the hint did not fit earlier in this call (only
+        // without preemption, see `sched_skip`).
+        let hinted = self.preemption.is_none()
+            && self
+                .group_hint
+                .get(fw as usize)
+                .is_some_and(|h| h.0 == self.sched_epoch);
+        let first = if hinted {
+            self.group_hint[fw as usize].1 as usize
+        } else {
+            0
+        };
+        for gi in first..self.frameworks[fw as usize].pending.len() {
             let group = self.frameworks[fw as usize].pending[gi];
             let res = self.jobs[group.job as usize].resources;
             let job = &self.jobs[group.job as usize];
-            if job.gang && group.remaining == job.tasks && group.remaining > 1 {
-                if self.place_gang(now, fw, gi, role, limit_room.as_ref(), order) {
-                    return Placed::Yes;
-                }
-                if fit == Fit::Stop {
-                    return Placed::Blocked;
-                }
-                continue;
-            }
-            let Some(a) = self.choose_agent(role, &res, limit_room.as_ref(), order) else {
-                if fit == Fit::Stop {
-                    return Placed::Blocked;
-                }
-                continue;
+            let gang = job.gang && group.remaining == job.tasks && group.remaining > 1;
+            let placed_at = if gang {
+                self.place_gang(now, fw, gi, role, limit_room.as_ref(), order)
+            } else if let Some(a) = self.choose_agent(role, &res, limit_room.as_ref(), order) {
+                self.place_on(now, fw, gi, a);
+                true
+            } else {
+                false
             };
-            self.place_on(now, fw, gi, a);
-            return Placed::Yes;
+            if placed_at {
+                if self.preemption.is_none() {
+                    if let Some(h) = self.group_hint.get_mut(fw as usize) {
+                        *h = (self.sched_epoch, gi as u32);
+                    }
+                }
+                return Placed::Yes;
+            }
+            if fit == Fit::Stop {
+                return Placed::Blocked;
+            }
         }
         Placed::Blocked
     }
