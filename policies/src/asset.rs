@@ -32,4 +32,7 @@ impl Policy for Asset {
     fn sorter(&self, config: &SorterConfig, _rng: Rng) -> Box<dyn Sorter> {
         Box::new(DrfSorter::with_share(config, asset_share))
     }
+    fn order_ignores_inactive(&self) -> bool {
+        true
+    }
 }

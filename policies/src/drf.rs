@@ -396,8 +396,23 @@ impl Sorter for DrfSorter {
             let parent = self.nodes[n].parent;
             self.remove_child(parent, n);
             self.nodes[n].kind = Kind::ActiveLeaf;
-            self.add_child(parent, n);
-            self.dirty = true;
+            if self.dirty {
+                self.add_child(parent, n);
+                return;
+            }
+            // The siblings' active prefix is sorted and their shares are
+            // current (the tree is not dirty), so the activated leaf goes
+            // to its place by binary search: the order a full sort would
+            // give (no two siblings compare equal), without re-sorting
+            // every client at each revive or new piece of work.
+            self.ensure_ranks();
+            self.nodes[n].share = self.calculate_share(n);
+            let mut children = std::mem::take(&mut self.nodes[parent].children);
+            let active_end =
+                children.partition_point(|&c| self.nodes[c].kind != Kind::InactiveLeaf);
+            let at = children[..active_end].partition_point(|&c| self.before(c, n));
+            children.insert(at, n);
+            self.nodes[parent].children = children;
         }
     }
 

@@ -124,6 +124,9 @@ impl Policy for Drf {
     fn sorter(&self, config: &SorterConfig, _rng: Rng) -> Box<dyn Sorter> {
         Box::new(drf::DrfSorter::with_config(config))
     }
+    fn order_ignores_inactive(&self) -> bool {
+        true
+    }
 }
 
 /// `random`: random role sorter and random framework sorters.

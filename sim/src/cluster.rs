@@ -613,6 +613,13 @@ pub struct Cluster {
     /// pending group that may still fit. Within a call resources only
     /// shrink, so what did not fit earlier in it does not fit later.
     sched_epoch: u32,
+    /// Tasks mode with a policy whose order ignores inactive clients
+    /// (`Policy::order_ignores_inactive`) and no preemption: a framework
+    /// is active in its sorter only while it has pending tasks.
+    /// `pending_changed` lists frameworks whose pending work changed since
+    /// the last `schedule_tasks`, which brings their activation in step.
+    idle_out: bool,
+    pending_changed: Vec<FwIdx>,
     sched_skip: Vec<u32>,
     group_hint: Vec<(u32, u32)>,
     scratch_fws: Vec<ClientId>,
@@ -703,6 +710,9 @@ impl Cluster {
             }
         }
         let preemption = policy.preemption(&params);
+        let idle_out = spec.allocator.mode == Mode::Tasks
+            && policy.order_ignores_inactive()
+            && preemption.is_none();
         let slots_per_agent = policy.slots_per_agent(&params);
         let role_config = SorterConfig {
             level: Level::Roles,
@@ -793,6 +803,8 @@ impl Cluster {
             network: spec.network,
             net_rng: Rng::new(spec.seed, Stream::Network),
             preemption,
+            idle_out,
+            pending_changed: Vec::new(),
             any_gang: false,
             preemptions: 0,
             iso: spec
@@ -967,6 +979,10 @@ impl Cluster {
     /// Tells the sorters what `fw` (and its role) now waits to run, for
     /// policies that order by demand.
     fn update_demand(&mut self, fw: FwIdx) {
+        if self.idle_out {
+            // Called after every change of a framework's pending work.
+            self.pending_changed.push(fw);
+        }
         if !self.wants_demand || !self.frameworks[fw as usize].registered {
             return;
         }
@@ -1654,7 +1670,8 @@ impl Cluster {
                 self.in_sort_count -= 1;
             }
         }
-        if on {
+        let idle = self.idle_out && self.frameworks[fw as usize].pending_tasks == 0;
+        if on && !idle {
             self.fw_sorter(fw).activate(fw);
         } else {
             self.fw_sorter(fw).deactivate(fw);
@@ -2939,6 +2956,23 @@ impl Cluster {
             self.sched_epoch = 1;
         }
         let epoch = self.sched_epoch;
+        if self.idle_out {
+            let mut changed = std::mem::take(&mut self.pending_changed);
+            changed.sort_unstable();
+            changed.dedup();
+            for &fw in &changed {
+                let f = &self.frameworks[fw as usize];
+                if f.in_sort {
+                    if f.pending_tasks > 0 {
+                        self.fw_sorter(fw).activate(fw);
+                    } else {
+                        self.fw_sorter(fw).deactivate(fw);
+                    }
+                }
+            }
+            changed.clear();
+            self.pending_changed = changed;
+        }
         if self.sched_skip.len() < self.frameworks.len() {
             self.sched_skip.resize(self.frameworks.len(), 0);
             self.group_hint.resize(self.frameworks.len(), (0, 0));

@@ -142,6 +142,14 @@ pub trait Policy: Send {
     fn placement(&self) -> Option<PlacementRule> {
         None
     }
+    /// True if the order of a sorter's active clients never depends on
+    /// its inactive ones (DRF's: each client's place comes from its own
+    /// share, count and name). Tasks mode then keeps frameworks with
+    /// nothing pending out of the sort, so a pick walks only frameworks
+    /// that have work, however many are idle.
+    fn order_ignores_inactive(&self) -> bool {
+        false
+    }
     /// Tasks mode: whether, and by which rule, a task that fits nowhere
     /// may evict running tasks, given the policy's `[allocator.NAME]`
     /// parameters. The allocator does the evicting.
