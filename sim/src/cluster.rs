@@ -16,8 +16,7 @@
 //! usage); the allocator's books (sorters, role totals, filters) are
 //! derived from them and from framework subscriptions.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, VecDeque};
 
 mod audit;
 mod faults;
@@ -210,10 +209,59 @@ impl Role {
     }
 }
 
-/// Where a pass's offer to (framework, agent) sits in its list. Only
-/// looked up, never iterated, so a hash map keeps the run deterministic;
-/// it replaced a B-tree that cost 10% of the Alibaba replay.
-type MadeIndex = HashMap<u64, usize, BuildHasherDefault<PairHasher>>;
+/// Where a pass's offer to (framework, agent) sits in its list: per
+/// agent, a chain through the entries made on it (one or two: stage 1
+/// and stage 2, or a role's frameworks after a partial offer). It
+/// replaced a B-tree keyed by the pair that cost 10% of the Alibaba
+/// replay; dense ids, no hashing (ARCHITECTURE.md).
+#[derive(Default)]
+struct MadeIndex {
+    /// Per agent, the latest entry made on it.
+    head: Vec<u32>,
+    /// Per entry, the previous entry on the same agent.
+    next: Vec<u32>,
+    /// Agents whose `head` is set (cleared by `reset`, so a pass costs
+    /// what it touched, not the number of agents).
+    touched: Vec<AgentIdx>,
+}
+
+const NO_ENTRY: u32 = u32::MAX;
+
+impl MadeIndex {
+    /// Empty, for a pass over `agents` agents.
+    fn reset(&mut self, agents: usize) {
+        for &a in &self.touched {
+            self.head[a as usize] = NO_ENTRY;
+        }
+        self.touched.clear();
+        self.next.clear();
+        if self.head.len() < agents {
+            self.head.resize(agents, NO_ENTRY);
+        }
+    }
+
+    fn get(&self, made: &[(FwIdx, AgentIdx, Split)], fw: FwIdx, a: AgentIdx) -> Option<usize> {
+        let mut i = self.head[a as usize];
+        while i != NO_ENTRY {
+            if made[i as usize].0 == fw {
+                return Some(i as usize);
+            }
+            i = self.next[i as usize];
+        }
+        None
+    }
+
+    /// Entry `at` (the next one of the list) is on agent `a`.
+    fn insert(&mut self, a: AgentIdx, at: usize) {
+        debug_assert_eq!(self.next.len(), at);
+        let prev = self.head[a as usize];
+        if prev == NO_ENTRY {
+            self.touched.push(a);
+        }
+        self.next.push(prev);
+        self.head[a as usize] = at as u32;
+    }
+}
 
 fn set_bit(bits: &mut Vec<u64>, fw: FwIdx) {
     let word = fw as usize / 64;
@@ -226,30 +274,6 @@ fn set_bit(bits: &mut Vec<u64>, fw: FwIdx) {
 fn test_bit(bits: &[u64], fw: FwIdx) -> bool {
     bits.get(fw as usize / 64)
         .is_some_and(|w| w & (1 << (fw % 64)) != 0)
-}
-
-fn pair_key(fw: FwIdx, a: AgentIdx) -> u64 {
-    (u64::from(fw) << 32) | u64::from(a)
-}
-
-/// A multiplicative hash for the one `u64` key of `MadeIndex`: the keys
-/// are small dense ids, which SipHash would spend 20 ns on each.
-#[derive(Default)]
-struct PairHasher(u64);
-
-impl Hasher for PairHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        // Fibonacci hashing; the high bits feed hashbrown's control bytes.
-        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
 }
 
 /// See `Agent::blocked_cache`. Valid while no filter was removed, no
@@ -607,6 +631,8 @@ pub struct Cluster {
     answered_upto: u64,
 
     scratch_roles: Vec<ClientId>,
+    /// The (framework, agent) index of a pass, kept between passes.
+    scratch_made: MadeIndex,
     /// Tasks mode, one `schedule_tasks` call (`sched_epoch` tells calls
     /// apart): frameworks found with nothing that fits or nothing pending
     /// (skipped for the rest of the call), and per framework the first
@@ -778,6 +804,7 @@ impl Cluster {
             running_finite: 0,
             answered_upto: 0,
             scratch_roles: Vec::new(),
+            scratch_made: MadeIndex::default(),
             sched_epoch: 0,
             sched_skip: Vec::new(),
             group_hint: Vec::new(),
@@ -2260,7 +2287,8 @@ impl Cluster {
 
         // Offers of this pass: (framework, agent) -> resources, merged.
         let mut made: Vec<(FwIdx, AgentIdx, Split)> = Vec::new();
-        let mut made_index = MadeIndex::default();
+        let mut made_index = std::mem::take(&mut self.scratch_made);
+        made_index.reset(self.agents.len());
         let mut role_order = std::mem::take(&mut self.scratch_roles);
         let mut fw_order = std::mem::take(&mut self.scratch_fws);
 
@@ -2392,6 +2420,7 @@ impl Cluster {
         }
         self.scratch_roles = role_order;
         self.scratch_fws = fw_order;
+        self.scratch_made = made_index;
         self.finish_pass(now, made);
         true
     }
@@ -2717,10 +2746,10 @@ impl Cluster {
         a: AgentIdx,
         part: Split,
     ) {
-        match index.get(&pair_key(fw, a)) {
-            Some(&i) => made[i].2.add(&part),
+        match index.get(made, fw, a) {
+            Some(i) => made[i].2.add(&part),
             None => {
-                index.insert(pair_key(fw, a), made.len());
+                index.insert(a, made.len());
                 made.push((fw, a, part));
             }
         }
