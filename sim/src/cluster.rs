@@ -3138,6 +3138,18 @@ impl Cluster {
             let r = &self.roles[top as usize];
             l.minus(&r.reserved_subtree.plus(&r.unres_alloc_subtree))
         });
+        // Nothing fits anywhere if no agent has, in some resource, what
+        // the framework's smallest pending shape asks: one comparison
+        // instead of a pass over its pending jobs (the Alibaba replay
+        // keeps thousands queued per framework). Without preemption
+        // only, where `min_demand` never runs stale-high.
+        if self.preemption.is_none() {
+            if let Some(max_free) = self.free_tree.as_ref().map(|t| t.max_free()) {
+                if !max_free.contains(&self.min_demand(fw)) {
+                    return Placed::Blocked;
+                }
+            }
+        }
         // Groups before the hint did not fit earlier in this call (only
         // without preemption, see `sched_skip`).
         let hinted = self.preemption.is_none()

@@ -25,6 +25,12 @@ impl FreeTree {
         }
     }
 
+    /// The componentwise maximum of every agent's free resources: a task
+    /// that this does not contain fits nowhere.
+    pub(super) fn max_free(&self) -> Res {
+        self.node.get(1).copied().unwrap_or(Res::ZERO)
+    }
+
     /// Sets agent `a`'s free resources (zero when it takes nothing).
     pub(super) fn set(&mut self, a: usize, free: Res) {
         if a >= self.leaves {
@@ -70,8 +76,15 @@ impl FreeTree {
             return None;
         }
         // Depth-first, left child first: leaves are met in index order.
-        let mut stack: Vec<usize> = vec![1];
-        while let Some(i) = stack.pop() {
+        // The stack holds at most one pending right sibling per level plus
+        // the node at hand, so a fixed array does (no allocation per
+        // placement: it was a third of the Alibaba replay in tasks mode).
+        let mut stack = [0usize; 2 * usize::BITS as usize];
+        let mut len = 1;
+        stack[0] = 1;
+        while len > 0 {
+            len -= 1;
+            let i = stack[len];
             if !self.node[i].contains(need) {
                 continue;
             }
@@ -82,8 +95,9 @@ impl FreeTree {
                 }
                 continue;
             }
-            stack.push(2 * i + 1);
-            stack.push(2 * i);
+            stack[len] = 2 * i + 1;
+            stack[len + 1] = 2 * i;
+            len += 2;
         }
         None
     }
