@@ -105,8 +105,7 @@ impl Footer {
                 format!("footer metadata {FOOTER_KEY}: expected {what} (a file written by `mesosim trace convert`)"),
             )
         };
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|_| bad("a JSON object"))?;
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|_| bad("a JSON object"))?;
         match v.get("schema_version").and_then(|x| x.as_u64()) {
             Some(SCHEMA_VERSION) => {}
             Some(n) => {
@@ -436,7 +435,8 @@ pub(crate) struct Writer {
 impl Writer {
     pub(crate) fn create(path: &Path) -> Result<Writer, TraceError> {
         let label = path.display().to_string();
-        let cannot = |e: &dyn std::fmt::Display| TraceError::input(&label, format!("cannot write: {e}"));
+        let cannot =
+            |e: &dyn std::fmt::Display| TraceError::input(&label, format!("cannot write: {e}"));
         let file = File::create(path).map_err(|e| cannot(&e))?;
         let sync = file.try_clone().map_err(|e| cannot(&e))?;
         let inner = ParquetWriter::new(file)
@@ -559,7 +559,10 @@ fn open(path: &Path) -> Result<Opened, TraceError> {
         let field = schema.get(*name).ok_or_else(|| {
             TraceError::input(
                 &label,
-                format!("column {name}: expected a column of type {}, found none", ty.dtype()),
+                format!(
+                    "column {name}: expected a column of type {}, found none",
+                    ty.dtype()
+                ),
             )
         })?;
         let found = DataType::from_arrow_field(field);
@@ -609,9 +612,12 @@ pub(crate) fn read(
             .with_slice(Some((offset, n)))
             .read_parallel(ParallelStrategy::Columns);
         reader.set_metadata(Arc::clone(&o.metadata));
-        let df = reader
-            .finish()
-            .map_err(|e| TraceError::input(&o.label, format!("cannot read row group at row {offset}: {e}")))?;
+        let df = reader.finish().map_err(|e| {
+            TraceError::input(
+                &o.label,
+                format!("cannot read row group at row {offset}: {e}"),
+            )
+        })?;
         batch(&o.label, &df, row, each)?;
         offset += n;
         row += n as u64;
@@ -621,8 +627,12 @@ pub(crate) fn read(
 
 /// A column of one batch, checked.
 fn col<'a>(label: &str, df: &'a DataFrame, name: &str) -> Result<&'a Column, TraceError> {
-    df.column(name)
-        .map_err(|_| TraceError::input(label, format!("column {name}: expected a column, found none")))
+    df.column(name).map_err(|_| {
+        TraceError::input(
+            label,
+            format!("column {name}: expected a column, found none"),
+        )
+    })
 }
 
 /// Turns one batch into records. `first` is the file row of its first
@@ -633,9 +643,8 @@ fn batch(
     first: u64,
     each: &mut dyn FnMut(Record) -> Result<(), TraceError>,
 ) -> Result<(), TraceError> {
-    let wrong = |name: &str, e: PolarsError| {
-        TraceError::input(label, format!("column {name}: {e}"))
-    };
+    let wrong =
+        |name: &str, e: PolarsError| TraceError::input(label, format!("column {name}: {e}"));
     let s = |name: &'static str| -> Result<Vec<Option<&str>>, TraceError> {
         Ok(col(label, df, name)?
             .str()
@@ -700,8 +709,11 @@ fn batch(
                 attributes: match attributes[r] {
                     // An empty list was written as null.
                     None => Vec::new(),
-                    Some(text) => serde_json::from_str::<Vec<(String, String)>>(text)
-                        .map_err(|_| at.bad("attributes", "a JSON list of [name, value] pairs", text))?,
+                    Some(text) => {
+                        serde_json::from_str::<Vec<(String, String)>>(text).map_err(|_| {
+                            at.bad("attributes", "a JSON list of [name, value] pairs", text)
+                        })?
+                    }
                 },
             }),
             Some("tasks") => Record::Tasks(TaskRecord {
