@@ -556,7 +556,7 @@ fn open(path: &Path) -> Result<Opened, TraceError> {
     let footer = Footer::from_json(&label, &text)?;
     let schema = reader.schema().map_err(|e| not_parquet(&e))?;
     for (name, ty) in COLUMNS {
-        let field = schema.get(*name).ok_or_else(|| {
+        let field = schema.get(name).ok_or_else(|| {
             TraceError::input(
                 &label,
                 format!(
