@@ -610,7 +610,9 @@ pub(crate) fn read(
         let mut reader = ParquetReader::new(handle)
             .with_columns(Some(names.clone()))
             .with_slice(Some((offset, n)))
-            .read_parallel(ParallelStrategy::Columns);
+            // One thread: the batch is turned into records on this one
+            // anyway, and threads bought nothing measurable (2 cores).
+            .read_parallel(ParallelStrategy::None);
         reader.set_metadata(Arc::clone(&o.metadata));
         let df = reader.finish().map_err(|e| {
             TraceError::input(
@@ -645,68 +647,73 @@ fn batch(
 ) -> Result<(), TraceError> {
     let wrong =
         |name: &str, e: PolarsError| TraceError::input(label, format!("column {name}: {e}"));
-    let s = |name: &'static str| -> Result<Vec<Option<&str>>, TraceError> {
-        Ok(col(label, df, name)?
-            .str()
-            .map_err(|e| wrong(name, e))?
-            .iter()
-            .collect())
+    // Each column is walked by its own iterator, in step, one row at a
+    // time: collecting them first would allocate (and page in) a second
+    // copy of the batch.
+    let s = |name: &'static str| -> Result<&StringChunked, TraceError> {
+        col(label, df, name)?.str().map_err(|e| wrong(name, e))
     };
-    let i = |name: &'static str| -> Result<Vec<Option<i64>>, TraceError> {
-        Ok(col(label, df, name)?
-            .i64()
-            .map_err(|e| wrong(name, e))?
-            .iter()
-            .collect())
+    let i = |name: &'static str| -> Result<&Int64Chunked, TraceError> {
+        col(label, df, name)?.i64().map_err(|e| wrong(name, e))
     };
-    let u = |name: &'static str| -> Result<Vec<Option<u64>>, TraceError> {
-        Ok(col(label, df, name)?
-            .u64()
-            .map_err(|e| wrong(name, e))?
-            .iter()
-            .collect())
+    let u = |name: &'static str| -> Result<&UInt64Chunked, TraceError> {
+        col(label, df, name)?.u64().map_err(|e| wrong(name, e))
     };
-    let f = |name: &'static str| -> Result<Vec<Option<f64>>, TraceError> {
-        Ok(col(label, df, name)?
-            .f64()
-            .map_err(|e| wrong(name, e))?
-            .iter()
-            .collect())
+    let f = |name: &'static str| -> Result<&Float64Chunked, TraceError> {
+        col(label, df, name)?.f64().map_err(|e| wrong(name, e))
     };
-    let record = s("record")?;
-    let time_us = i("time_us")?;
-    let start_us = i("start_us")?;
-    let end_us = i("end_us")?;
-    let machine = s("machine")?;
-    let job = s("job")?;
-    let task = s("task")?;
-    let task_index = u("task_index")?;
-    let user = s("user")?;
-    let count = u("count")?;
-    let event = s("event")?;
-    let status = s("status")?;
-    let priority = i("priority")?;
-    let cpus = f("cpus")?;
-    let mem = f("mem")?;
-    let gpus = f("gpus")?;
-    let attributes = s("attributes")?;
+    let mut record = s("record")?.iter();
+    let mut time_us = i("time_us")?.iter();
+    let mut start_us = i("start_us")?.iter();
+    let mut end_us = i("end_us")?.iter();
+    let mut machine = s("machine")?.iter();
+    let mut job = s("job")?.iter();
+    let mut task = s("task")?.iter();
+    let mut task_index = u("task_index")?.iter();
+    let mut user = s("user")?.iter();
+    let mut count = u("count")?.iter();
+    let mut event = s("event")?.iter();
+    let mut status = s("status")?.iter();
+    let mut priority = i("priority")?.iter();
+    let mut cpus = f("cpus")?.iter();
+    let mut mem = f("mem")?.iter();
+    let mut gpus = f("gpus")?.iter();
+    let mut attributes = s("attributes")?.iter();
     let owned = |v: Option<&str>| v.map(str::to_string);
     for r in 0..df.height() {
+        // Every column has the batch's height.
+        let kind = record.next().flatten();
+        let time_us = time_us.next().flatten();
+        let start_us = start_us.next().flatten();
+        let end_us = end_us.next().flatten();
+        let machine = machine.next().flatten();
+        let job = job.next().flatten();
+        let task = task.next().flatten();
+        let task_index = task_index.next().flatten();
+        let user = user.next().flatten();
+        let count = count.next().flatten();
+        let event = event.next().flatten();
+        let status = status.next().flatten();
+        let priority = priority.next().flatten();
+        let cpus = cpus.next().flatten();
+        let mem = mem.next().flatten();
+        let gpus = gpus.next().flatten();
+        let attributes = attributes.next().flatten();
         let at = Cell {
             label,
             // File rows are counted from 1 in messages, as lines are.
             row: first + r as u64 + 1,
-            record: record[r].unwrap_or("null"),
+            record: kind.unwrap_or("null"),
         };
-        let rec = match record[r] {
+        let rec = match kind {
             Some("machine") => Record::Machine(MachineRecord {
-                time_us: at.need("time_us", time_us[r])?,
-                machine: at.need("machine", owned(machine[r]))?,
-                kind: at.parse("event", event[r], machine_kind_parse)?,
-                cpus: cpus[r],
-                mem: mem[r],
-                gpus: gpus[r],
-                attributes: match attributes[r] {
+                time_us: at.need("time_us", time_us)?,
+                machine: at.need("machine", owned(machine))?,
+                kind: at.parse("event", event, machine_kind_parse)?,
+                cpus: cpus,
+                mem: mem,
+                gpus: gpus,
+                attributes: match attributes {
                     // An empty list was written as null.
                     None => Vec::new(),
                     Some(text) => {
@@ -717,52 +724,52 @@ fn batch(
                 },
             }),
             Some("tasks") => Record::Tasks(TaskRecord {
-                submit_us: at.need("time_us", time_us[r])?,
-                start_us: start_us[r],
-                end_us: end_us[r],
-                job: at.need("job", owned(job[r]))?,
-                task: at.need("task", owned(task[r]))?,
-                user: owned(user[r]),
-                count: at.need("count", count[r])?,
-                cpus: cpus[r],
-                mem: mem[r],
-                gpus: gpus[r],
-                status: at.parse("status", status[r], status_parse)?,
-                priority: priority[r],
+                submit_us: at.need("time_us", time_us)?,
+                start_us: start_us,
+                end_us: end_us,
+                job: at.need("job", owned(job))?,
+                task: at.need("task", owned(task))?,
+                user: owned(user),
+                count: at.need("count", count)?,
+                cpus: cpus,
+                mem: mem,
+                gpus: gpus,
+                status: at.parse("status", status, status_parse)?,
+                priority: priority,
             }),
             Some("task_event") => Record::TaskEvent(TaskEvent {
-                time_us: at.need("time_us", time_us[r])?,
-                job: at.need("job", owned(job[r]))?,
-                index: at.need("task_index", task_index[r])?,
-                machine: owned(machine[r]),
-                kind: at.parse("event", event[r], event_kind_parse)?,
-                user: owned(user[r]),
-                priority: priority[r],
-                cpus: cpus[r],
-                mem: mem[r],
+                time_us: at.need("time_us", time_us)?,
+                job: at.need("job", owned(job))?,
+                index: at.need("task_index", task_index)?,
+                machine: owned(machine),
+                kind: at.parse("event", event, event_kind_parse)?,
+                user: owned(user),
+                priority: priority,
+                cpus: cpus,
+                mem: mem,
             }),
             Some("job_event") => Record::JobEvent(JobEvent {
-                time_us: at.need("time_us", time_us[r])?,
-                job: at.need("job", owned(job[r]))?,
-                kind: at.parse("event", event[r], event_kind_parse)?,
-                user: owned(user[r]),
-                priority: priority[r],
+                time_us: at.need("time_us", time_us)?,
+                job: at.need("job", owned(job))?,
+                kind: at.parse("event", event, event_kind_parse)?,
+                user: owned(user),
+                priority: priority,
             }),
             Some("usage") => Record::Usage(UsageRecord {
-                start_us: at.need("time_us", time_us[r])?,
-                end_us: end_us[r],
-                job: owned(job[r]),
-                task: owned(task[r]),
-                machine: owned(machine[r]),
-                cpus: cpus[r],
-                mem: mem[r],
+                start_us: at.need("time_us", time_us)?,
+                end_us: end_us,
+                job: owned(job),
+                task: owned(task),
+                machine: owned(machine),
+                cpus: cpus,
+                mem: mem,
             }),
             Some("job") => Record::Job(JobRecord {
-                time_us: time_us[r],
-                end_us: end_us[r],
-                job: at.need("job", owned(job[r]))?,
-                user: owned(user[r]),
-                status: at.parse("status", status[r], status_parse)?,
+                time_us: time_us,
+                end_us: end_us,
+                job: at.need("job", owned(job))?,
+                user: owned(user),
+                status: at.parse("status", status, status_parse)?,
             }),
             other => {
                 return Err(at.bad(
