@@ -272,14 +272,20 @@ fn load_full(
 }
 
 /// summary.json's `trace` object: what was read and what was skipped.
+/// A Parquet trace also names the format it was converted from
+/// (`source_format`); its `lines` and `skipped` are the conversion's.
 fn trace_json(trace: &traces::TraceRef, s: &traces::TraceSummary) -> serde_json::Value {
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "format": trace.format.name(),
         "path": trace.path.display().to_string(),
         "lines": s.lines,
         "skipped": s.skipped,
         "dropped": s.dropped,
-    })
+    });
+    if trace.format == traces::Format::Parquet {
+        v["source_format"] = serde_json::json!(s.format.name());
+    }
+    v
 }
 
 /// The scenario's policy, if it exists and supports the scenario's mode.

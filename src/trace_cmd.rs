@@ -1,7 +1,7 @@
 //! `mesosim trace ...`: what a trace holds (`inspect`), read the same way a
 //! run reads it (`--on-error skip` to skip bad lines and count them).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::Failure;
 
@@ -19,7 +19,8 @@ enum TraceCommand {
         /// The trace folder, or one table's file (`.csv`, `.gz`, `.tar.gz`).
         path: PathBuf,
         /// google-2011, google-2019, alibaba-2017, alibaba-2018,
-        /// alibaba-gpu-2020, alibaba-gpu-2023 or swf.
+        /// alibaba-gpu-2020, alibaba-gpu-2023, swf, or parquet (a file
+        /// written by `trace convert`).
         #[arg(long)]
         format: String,
         /// One JSON object on one line of stdout.
@@ -28,6 +29,27 @@ enum TraceCommand {
         /// `stop` at the first bad line (default) or `skip` and count it.
         #[arg(long, default_value = "stop")]
         on_error: String,
+    },
+    /// Writes the records a load of a trace reads as one Parquet file
+    /// (docs/traces.md), for `[workload] trace = { format = "parquet",
+    /// path = "..." }` and `trace inspect --format parquet`: the same
+    /// replay, read many times faster.
+    Convert {
+        /// The trace folder, or one table's file.
+        path: PathBuf,
+        /// The trace's format (as for inspect).
+        #[arg(long)]
+        format: String,
+        /// The Parquet file to write (replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+        /// `stop` at the first bad line (default) or `skip` and count it
+        /// (the counts go into the file and are reported by every read).
+        #[arg(long, default_value = "stop")]
+        on_error: String,
+        /// One JSON object on one line of stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Fits a synthetic workload model (docs/synthetic.md) to a trace and
     /// writes it as TOML, for `[workload] synthetic = { model = "..." }`.
@@ -66,6 +88,13 @@ pub fn cmd_trace(args: TraceArgs) -> Result<(), Failure> {
             json,
             on_error,
         } => inspect(path, &format, json, &on_error),
+        TraceCommand::Convert {
+            path,
+            format,
+            out,
+            on_error,
+            json,
+        } => convert(path, &format, &out, &on_error, json),
         TraceCommand::Fit {
             path,
             format,
@@ -96,10 +125,13 @@ pub fn cmd_trace(args: TraceArgs) -> Result<(), Failure> {
     }
 }
 
-fn format_and_options(
+/// The trace and the default options of its format (for a Parquet file,
+/// those of the format it was converted from).
+fn trace_and_options(
+    path: PathBuf,
     format: &str,
     on_error: &str,
-) -> Result<(traces::Format, traces::TraceOptions), Failure> {
+) -> Result<(traces::TraceRef, traces::TraceOptions), Failure> {
     let fmt = traces::Format::parse(format).ok_or_else(|| {
         let names: Vec<&str> = traces::Format::ALL.iter().map(|f| f.name()).collect();
         Failure::BadInput(format!(
@@ -107,28 +139,28 @@ fn format_and_options(
             names.join(", ")
         ))
     })?;
-    let mut opts = traces::TraceOptions::new(fmt);
-    opts.on_error = traces::OnError::parse(on_error).ok_or_else(|| {
+    let on_error = traces::OnError::parse(on_error).ok_or_else(|| {
         Failure::BadInput(format!(
             "--on-error: expected stop or skip, found {on_error:?}"
         ))
     })?;
-    Ok((fmt, opts))
+    let trace = traces::TraceRef { format: fmt, path };
+    let mut opts =
+        traces::TraceOptions::for_trace(&trace).map_err(|e| Failure::BadInput(e.to_string()))?;
+    opts.on_error = on_error;
+    Ok((trace, opts))
 }
 
 fn fit(
     path: PathBuf,
     format: &str,
-    out: &std::path::Path,
+    out: &Path,
     on_error: &str,
     fo: &traces::FitOptions,
     json: bool,
 ) -> Result<(), Failure> {
-    let (fmt, opts) = format_and_options(format, on_error)?;
-    let trace = traces::TraceRef {
-        format: fmt,
-        path: path.clone(),
-    };
+    let (trace, opts) = trace_and_options(path.clone(), format, on_error)?;
+    let fmt = trace.format;
     let (model, rep) =
         traces::fit(&trace, &opts, fo).map_err(|e| Failure::BadInput(e.to_string()))?;
     let header = format!(
@@ -147,8 +179,7 @@ fn fit(
         rep.mean_mem,
     );
     let text = model.to_toml(&header);
-    write_atomic(out, &text)
-        .map_err(|e| Failure::BadInput(format!("{}: cannot write: {e}", out.display())))?;
+    write_atomic(out, &text)?;
     if json {
         println!("{}", rep.to_json());
     } else {
@@ -166,25 +197,99 @@ fn fit(
 
 /// Writes beside the target, then renames over it: a reader never sees
 /// half a model, and a failure leaves the old file as it was.
-fn write_atomic(out: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "model.toml".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, out).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
+fn write_atomic(out: &Path, text: &str) -> Result<(), Failure> {
+    write_atomic_with(out, |tmp| {
+        std::fs::write(tmp, text)
+            .map_err(|e| Failure::BadInput(format!("{}: cannot write: {e}", out.display())))
     })
 }
 
+/// Runs `write` on a temporary file beside `out` (same folder, so the
+/// rename cannot cross file systems), then renames it over `out`. If
+/// `write` or the rename fails, the temporary file is removed and `out`
+/// is left as it was: no half-written file remains under either name.
+fn write_atomic_with<T>(
+    out: &Path,
+    write: impl FnOnce(&Path) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| {
+            Failure::BadInput(format!(
+                "{}: expected a file name to write, found none",
+                out.display()
+            ))
+        })?;
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let done = write(&tmp).and_then(|v| {
+        std::fs::rename(&tmp, out)
+            .map(|()| v)
+            .map_err(|e| Failure::BadInput(format!("{}: cannot write: {e}", out.display())))
+    });
+    if done.is_err() {
+        // It may not exist (the write failed before creating it).
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done
+}
+
+fn convert(
+    path: PathBuf,
+    format: &str,
+    out: &Path,
+    on_error: &str,
+    json: bool,
+) -> Result<(), Failure> {
+    let (trace, opts) = trace_and_options(path, format, on_error)?;
+    let started = std::time::Instant::now();
+    let w = write_atomic_with(out, |tmp| {
+        traces::convert(&trace, opts.on_error, tmp).map_err(|e| {
+            // The message names the temporary file when writing failed:
+            // name the file the user asked for.
+            Failure::BadInput(
+                e.to_string()
+                    .replace(&tmp.display().to_string(), &out.display().to_string()),
+            )
+        })
+    })?;
+    let secs = started.elapsed().as_secs_f64();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "out": out.display().to_string(),
+                "format": trace.format.name(),
+                "records": w.records,
+                "row_groups": w.row_groups,
+                "bytes": w.bytes,
+                "lines": w.lines,
+                "skipped": w.skipped,
+            })
+        );
+    } else {
+        println!(
+            "wrote {} ({} records in {} row groups, {} bytes) in {secs:.2} s",
+            out.display(),
+            w.records,
+            w.row_groups,
+            w.bytes
+        );
+        println!("{:<24} {}", "lines read", w.lines);
+        println!("{:<24} {}", "skipped", w.skipped.values().sum::<u64>());
+        for (reason, n) in &w.skipped {
+            println!("  skipped {n}: {reason}");
+        }
+    }
+    Ok(())
+}
+
 fn inspect(path: PathBuf, format: &str, json: bool, on_error: &str) -> Result<(), Failure> {
-    let (fmt, opts) = format_and_options(format, on_error)?;
-    let trace = traces::TraceRef { format: fmt, path };
+    let (trace, opts) = trace_and_options(path, format, on_error)?;
     let s = traces::inspect(&trace, &opts).map_err(|e| Failure::BadInput(e.to_string()))?;
     if json {
         println!("{}", s.to_json());
@@ -192,7 +297,7 @@ fn inspect(path: PathBuf, format: &str, json: bool, on_error: &str) -> Result<()
     }
     let opt = |v: Option<i64>| v.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
     let rows = [
-        ("format", fmt.name().to_string()),
+        ("format", s.format.name().to_string()),
         ("machines", s.machines.to_string()),
         ("jobs", s.jobs.to_string()),
         ("tasks", s.tasks.to_string()),
@@ -223,4 +328,62 @@ fn inspect(path: PathBuf, format: &str, json: bool, on_error: &str) -> Result<()
         println!("  skipped {n}: {reason}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn write_atomic_with_leaves_nothing_on_failure() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("t.parquet");
+        // The writer gets half way, then fails: the temporary file goes.
+        let r: Result<(), Failure> = write_atomic_with(&out, |t| {
+            std::fs::write(t, "half").unwrap();
+            Err(Failure::BadInput("broke".into()))
+        });
+        assert!(matches!(r, Err(Failure::BadInput(m)) if m == "broke"));
+        assert_eq!(entries(tmp.path()), Vec::<String>::new());
+        // An old file stays as it was after a failure...
+        std::fs::write(&out, "old").unwrap();
+        let r: Result<(), Failure> = write_atomic_with(&out, |t| {
+            std::fs::write(t, "half").unwrap();
+            Err(Failure::BadInput("broke".into()))
+        });
+        assert!(r.is_err());
+        assert_eq!(entries(tmp.path()), ["t.parquet"]);
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "old");
+        // ...and is replaced whole after a success.
+        let n = write_atomic_with(&out, |t| {
+            std::fs::write(t, "new").unwrap();
+            Ok(3)
+        });
+        assert!(matches!(n, Ok(3)));
+        assert_eq!(entries(tmp.path()), ["t.parquet"]);
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "new");
+    }
+
+    #[test]
+    fn write_atomic_into_a_missing_folder_fails_cleanly() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("no/t.toml");
+        let Err(Failure::BadInput(m)) = write_atomic(&out, "x") else {
+            panic!("expected a failure");
+        };
+        assert!(
+            m.starts_with(&format!("{}: cannot write: ", out.display())),
+            "{m}"
+        );
+        assert_eq!(entries(tmp.path()), Vec::<String>::new());
+    }
 }

@@ -104,7 +104,7 @@ fn trace_fit_bad_input() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains(
-        "--format: unknown trace format \"nope\"; known: google-2011, google-2019, alibaba-2017, alibaba-2018, alibaba-gpu-2020, alibaba-gpu-2023, swf"
+        "--format: unknown trace format \"nope\"; known: google-2011, google-2019, alibaba-2017, alibaba-2018, alibaba-gpu-2020, alibaba-gpu-2023, swf, parquet"
     ));
     let o = mesosim(
         &[

@@ -320,7 +320,7 @@ pub fn fit(
     opts: &TraceOptions,
     fo: &FitOptions,
 ) -> Result<(Synthetic, FitReport), TraceError> {
-    let mut b = Builder::new(trace.format, opts.clone(), true);
+    let mut b = Builder::new(trace.records_format()?, opts.clone(), true);
     b.fit = Some(Box::new(Fitter::new()));
     crate::map::walk(trace, opts.on_error, &mut b)?;
     let f = b.fit.take().expect("set above");

@@ -16,6 +16,7 @@ mod error;
 mod fit;
 mod map;
 mod open;
+pub mod parquet;
 mod record;
 
 pub mod alibaba2017;
@@ -67,6 +68,9 @@ pub enum Format {
     AlibabaGpu2020,
     AlibabaGpu2023,
     Swf,
+    /// A trace converted by [`convert`]: the records of one of the
+    /// formats above, as Parquet (the footer says which).
+    Parquet,
 }
 
 impl Format {
@@ -78,6 +82,7 @@ impl Format {
         Format::AlibabaGpu2020,
         Format::AlibabaGpu2023,
         Format::Swf,
+        Format::Parquet,
     ];
 
     /// The name used in scenarios and on the command line.
@@ -90,6 +95,7 @@ impl Format {
             Format::AlibabaGpu2020 => "alibaba-gpu-2020",
             Format::AlibabaGpu2023 => "alibaba-gpu-2023",
             Format::Swf => "swf",
+            Format::Parquet => "parquet",
         }
     }
 
@@ -123,6 +129,8 @@ impl Format {
             ],
             Format::AlibabaGpu2023 => &["openb_node_list", "openb_pod_list"],
             Format::Swf => &["swf"],
+            // One file, no tables: see `parquet`.
+            Format::Parquet => &[],
         }
     }
 
@@ -136,6 +144,7 @@ impl Format {
             Format::AlibabaGpu2020 => &["pai_machine_spec", "pai_job_table", "pai_task_table"],
             Format::AlibabaGpu2023 => &["openb_node_list", "openb_pod_list"],
             Format::Swf => &["swf"],
+            Format::Parquet => &[],
         }
     }
 
@@ -155,6 +164,9 @@ impl Format {
             Format::AlibabaGpu2023 => (1.0, 1.0),
             // One processor = one cpu; memory is not mapped.
             Format::Swf => (1.0, 1.0 / 1024.0),
+            // Never used: a Parquet trace takes its source format's
+            // defaults (`TraceOptions::for_trace`).
+            Format::Parquet => (1.0, 1.0),
         };
         Scale {
             cpus_per_unit: cpus,
@@ -176,8 +188,20 @@ pub struct Scale {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceRef {
     pub format: Format,
-    /// A folder holding the format's tables, or one table's file.
+    /// A folder holding the format's tables, or one table's file (for
+    /// `Format::Parquet`, the `.parquet` file).
     pub path: PathBuf,
+}
+
+impl TraceRef {
+    /// The format of the records: the trace's own, or for a Parquet file
+    /// the format it was converted from (read from its footer).
+    pub fn records_format(&self) -> Result<Format, TraceError> {
+        match self.format {
+            Format::Parquet => parquet::source_format(&self.path),
+            f => Ok(f),
+        }
+    }
 }
 
 /// How to read and map a trace.
@@ -198,6 +222,12 @@ impl TraceOptions {
             frameworks: None,
             scale: format.default_scale(),
         }
+    }
+
+    /// The defaults for a trace: [`TraceOptions::new`] of its records'
+    /// format, so that a Parquet conversion maps as its source does.
+    pub fn for_trace(trace: &TraceRef) -> Result<TraceOptions, TraceError> {
+        Ok(TraceOptions::new(trace.records_format()?))
     }
 }
 
@@ -221,7 +251,11 @@ pub fn from_workload(w: &workloads::WorkloadRef) -> Result<(TraceRef, TraceOptio
             names.join(", ")
         ))
     })?;
-    let mut opts = TraceOptions::new(format);
+    let trace = TraceRef {
+        format,
+        path: w.path.clone(),
+    };
+    let mut opts = TraceOptions::for_trace(&trace)?;
     for (k, v) in &w.options {
         let num = || v.as_f64().filter(|x| x.is_finite() && *x > 0.0);
         match k.as_str() {
@@ -263,13 +297,7 @@ pub fn from_workload(w: &workloads::WorkloadRef) -> Result<(TraceRef, TraceOptio
             }
         }
     }
-    Ok((
-        TraceRef {
-            format,
-            path: w.path.clone(),
-        },
-        opts,
-    ))
+    Ok((trace, opts))
 }
 
 /// Describes one header-less (or headed) text table.
@@ -305,7 +333,7 @@ pub fn load_workload(
     spec: &mut sim::spec::Spec,
     opts: &TraceOptions,
 ) -> Result<TraceSummary, TraceError> {
-    let mut b = map::Builder::new(trace.format, opts.clone(), true);
+    let mut b = map::Builder::new(trace.records_format()?, opts.clone(), true);
     map::walk(trace, opts.on_error, &mut b)?;
     b.finish(spec)
 }
@@ -321,7 +349,7 @@ pub fn load_workload_with(
     opts: &TraceOptions,
     stream: &mut workloads::JobStream,
 ) -> Result<TraceSummary, TraceError> {
-    let mut b = map::Builder::new(trace.format, opts.clone(), true);
+    let mut b = map::Builder::new(trace.records_format()?, opts.clone(), true);
     b.stream = Some(stream.clone());
     map::walk(trace, opts.on_error, &mut b)?;
     let sum = b.finish(spec)?;
@@ -333,7 +361,7 @@ pub fn load_workload_with(
 
 /// What a trace holds (the `mesosim trace inspect` figures), streaming.
 pub fn inspect(trace: &TraceRef, opts: &TraceOptions) -> Result<TraceSummary, TraceError> {
-    let mut b = map::Builder::new(trace.format, opts.clone(), false);
+    let mut b = map::Builder::new(trace.records_format()?, opts.clone(), false);
     map::walk(trace, opts.on_error, &mut b)?;
     Ok(b.summary())
 }
@@ -349,4 +377,29 @@ pub fn records(
 ) -> Option<Box<dyn Iterator<Item = Result<Record, TraceError>> + Send>> {
     map::source(format, table, input, file, on_error)
         .map(|s| s as Box<dyn Iterator<Item = _> + Send>)
+}
+
+/// Writes the records a load of `trace` reads (every table, in load
+/// order, exactly as the readers yield them) to `out` as Parquet, with
+/// the lines read and skipped in its footer (see [`parquet`] and
+/// docs/traces.md). `out` is written in place: the caller writes to a
+/// temporary name and renames it.
+pub fn convert(
+    trace: &TraceRef,
+    on_error: OnError,
+    out: &std::path::Path,
+) -> Result<parquet::Written, TraceError> {
+    if trace.format == Format::Parquet {
+        return Err(TraceError::input(
+            trace.path.display().to_string(),
+            "already a Parquet trace: convert its source instead",
+        ));
+    }
+    let mut w = parquet::Writer::create(out)?;
+    let tally = map::text_records(trace, on_error, &mut |rec| w.push(rec))?;
+    w.finish(&parquet::Footer {
+        source_format: trace.format,
+        source_path: trace.path.display().to_string(),
+        tally,
+    })
 }

@@ -72,6 +72,8 @@ pub(crate) fn source(
         Format::AlibabaGpu2020 => Box::new(alibaba_gpu2020::reader(table, input, file, on_error)?),
         Format::AlibabaGpu2023 => Box::new(alibaba_gpu2023::reader(table, input, file, on_error)?),
         Format::Swf => Box::new(swf::reader(input, file, on_error)),
+        // Not a text table: read by `crate::parquet`.
+        Format::Parquet => return None,
     };
     Some(b)
 }
@@ -140,9 +142,25 @@ fn resolve(trace: &TraceRef) -> Result<Vec<(&'static str, Vec<std::path::PathBuf
     Ok(out)
 }
 
-/// Streams every table of the trace into the builder.
-pub(crate) fn walk(trace: &TraceRef, on_error: OnError, b: &mut Builder) -> Result<(), TraceError> {
-    let mut life = Lifecycle::default();
+/// What a walk learns besides the records: summed over every table file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Tally {
+    /// Data lines read (skipped ones included).
+    pub(crate) lines: u64,
+    /// Lines skipped (`on_error = "skip"`), by reason.
+    pub(crate) skipped: BTreeMap<String, u64>,
+    /// SWF: the header comments (`MaxNodes`, ...); empty otherwise.
+    pub(crate) swf_header: BTreeMap<String, String>,
+}
+
+/// Streams every record of a text trace's tables, in load order, into
+/// `each` (the records exactly as the readers yield them).
+pub(crate) fn text_records(
+    trace: &TraceRef,
+    on_error: OnError,
+    each: &mut dyn FnMut(Record) -> Result<(), TraceError>,
+) -> Result<Tally, TraceError> {
+    let mut tally = Tally::default();
     for (table, files) in resolve(trace)? {
         let mut last = None;
         for f in files {
@@ -152,32 +170,56 @@ pub(crate) fn walk(trace: &TraceRef, on_error: OnError, b: &mut Builder) -> Resu
                 .ok_or_else(|| TraceError::input(&label, format!("unknown table {table}")))?;
             src.set_last_sorted(last);
             for rec in &mut *src {
-                let rec = rec?;
-                match rec {
-                    Record::TaskEvent(ev) => {
-                        if let Some(t) = life.event(ev) {
-                            b.tasks(t);
-                        }
-                    }
-                    Record::JobEvent(ev) => {
-                        if let Some(u) = ev.user {
-                            life.users.entry(ev.job).or_insert(u);
-                        }
-                    }
-                    other => b.record(other),
-                }
+                each(rec?)?;
             }
             last = src.last_sorted();
-            b.sum.lines += src.rows();
+            tally.lines += src.rows();
             for (k, v) in src.skipped() {
-                *b.sum.skipped.entry(k.clone()).or_insert(0) += v;
+                *tally.skipped.entry(k.clone()).or_insert(0) += v;
             }
             if let Some(c) = src.comments() {
                 if trace.format == Format::Swf {
-                    b.swf_header = c.clone();
+                    tally.swf_header = c.clone();
                 }
             }
         }
+    }
+    Ok(tally)
+}
+
+/// Streams every table of the trace (or every row group of its Parquet
+/// conversion: the same records in the same order) into the builder.
+pub(crate) fn walk(trace: &TraceRef, on_error: OnError, b: &mut Builder) -> Result<(), TraceError> {
+    let mut life = Lifecycle::default();
+    let tally = {
+        let mut each = |rec: Record| {
+            match rec {
+                Record::TaskEvent(ev) => {
+                    if let Some(t) = life.event(ev) {
+                        b.tasks(t);
+                    }
+                }
+                Record::JobEvent(ev) => {
+                    if let Some(u) = ev.user {
+                        life.users.entry(ev.job).or_insert(u);
+                    }
+                }
+                other => b.record(other),
+            }
+            Ok(())
+        };
+        if trace.format == Format::Parquet {
+            crate::parquet::read(&trace.path, &mut each)?
+        } else {
+            text_records(trace, on_error, &mut each)?
+        }
+    };
+    b.sum.lines += tally.lines;
+    for (k, v) in tally.skipped {
+        *b.sum.skipped.entry(k).or_insert(0) += v;
+    }
+    if b.format == Format::Swf {
+        b.swf_header = tally.swf_header;
     }
     for t in life.flush() {
         b.tasks(t);
