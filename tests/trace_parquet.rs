@@ -5,6 +5,7 @@
 //! `trace` fields that name the file (`format`, `path`,
 //! `source_format`). Bad input: exit 2, a message naming the file, and
 //! no half-written output.
+#![cfg(feature = "parquet")]
 
 mod common;
 

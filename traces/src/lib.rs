@@ -16,6 +16,12 @@ mod error;
 mod fit;
 mod map;
 mod open;
+#[cfg(feature = "parquet")]
+pub mod parquet;
+/// Without the `parquet` feature: the same entry points, each an error
+/// saying how to build with it.
+#[cfg(not(feature = "parquet"))]
+#[path = "parquet_off.rs"]
 pub mod parquet;
 mod record;
 

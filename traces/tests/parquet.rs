@@ -2,6 +2,7 @@
 //! same trace (inspect figures and loaded scenario equal, on the real
 //! samples in ../shared/traces and on every fixture), and a bad Parquet
 //! file gets an error naming the file and the column.
+#![cfg(feature = "parquet")]
 
 use std::path::{Path, PathBuf};
 
