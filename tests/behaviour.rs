@@ -629,7 +629,7 @@ duration = "10s"
 
 #[test]
 fn an_agent_with_many_filters_blocks_exactly_the_filtered_frameworks() {
-    // 80 frameworks decline with 100 s filters on one agent: past 64
+    // 80 frameworks decline with 100 s filters on one agent: past 48
     // filters the agent answers "is this framework filtered?" from a bit
     // set (sim/src/cluster.rs, `BlockedCache`); test builds check every
     // bit consulted against the filters themselves (a debug assertion).
