@@ -1,4 +1,4 @@
-//! The incremental sorters of `hdrf` and `tetris` against their
+//! The incremental sorters of `hdrf`, `tetris`, `drf` and `asset` against their
 //! from-scratch versions (the "a sorter update per change" must
 //! not change a single decision): many random sequences of sorter calls,
 //! seeded (ChaCha8, seeds 0..SEQUENCES, so every run replays the same
@@ -8,7 +8,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim::resources::{Res, CPUS, GPUS, MEM};
-use sim::sorter::{ClientId, Demand, Level, Sorter, SorterConfig};
+use sim::sorter::{ClientId, Demand, Level, Policy, Sorter, SorterConfig};
 use sim::spec::TieBreak;
 
 use policies::hdrf::{HdrfSorter, Usage};
@@ -259,5 +259,104 @@ fn tetris_incremental_equals_from_scratch() {
         let mut a = policies::tetris::TetrisSorter::new(&cfg);
         let mut b = policies::tetris::reference_sorter(&cfg);
         drive(seed, &mut a, &mut b, FRAMEWORKS, None);
+    }
+}
+
+/// A sorter made to re-sort from scratch before every call that reads or
+/// moves the order (`add_total` of nothing marks the DRF tree dirty): the
+/// reference for DRF's incremental paths (a charge moving one client by
+/// binary search, an activation inserting by binary search).
+struct FullSort(Box<dyn Sorter>);
+
+impl Sorter for FullSort {
+    fn add(&mut self, client: ClientId, path: &str) {
+        self.0.add(client, path)
+    }
+    fn remove(&mut self, client: ClientId) {
+        self.0.remove(client)
+    }
+    fn activate(&mut self, client: ClientId) {
+        self.0.add_total(&Res::ZERO);
+        self.0.activate(client)
+    }
+    fn deactivate(&mut self, client: ClientId) {
+        self.0.deactivate(client)
+    }
+    fn contains(&self, client: ClientId) -> bool {
+        self.0.contains(client)
+    }
+    fn update_weight(&mut self, path: &str, weight: f64) {
+        self.0.update_weight(path, weight)
+    }
+    fn allocated(&mut self, client: ClientId, res: &Res) {
+        self.0.add_total(&Res::ZERO);
+        self.0.allocated(client, res)
+    }
+    fn unallocated(&mut self, client: ClientId, res: &Res) {
+        self.0.unallocated(client, res)
+    }
+    fn allocation(&self, client: ClientId) -> Res {
+        self.0.allocation(client)
+    }
+    fn add_total(&mut self, res: &Res) {
+        self.0.add_total(res)
+    }
+    fn remove_total(&mut self, res: &Res) {
+        self.0.remove_total(res)
+    }
+    fn sort(&mut self, out: &mut Vec<ClientId>) {
+        self.0.add_total(&Res::ZERO);
+        self.0.sort(out)
+    }
+}
+
+#[test]
+fn drf_and_asset_incremental_equal_a_full_sort() {
+    use policies::drf::DrfSorter;
+    for seed in 0..SEQUENCES {
+        let tie = if seed % 2 == 0 {
+            TieBreak::Allocations
+        } else {
+            TieBreak::Name
+        };
+        let (level, paths) = if seed % 3 == 0 {
+            (Level::Frameworks, FRAMEWORKS)
+        } else {
+            (Level::Roles, ROLES)
+        };
+        let cfg = config(level, tie, 0.0);
+        if seed % 4 < 2 {
+            let mut a = DrfSorter::with_config(&cfg);
+            let mut b = FullSort(Box::new(DrfSorter::with_config(&cfg)));
+            drive(seed, &mut a, &mut b, paths, None);
+        } else {
+            let mut a = policies::asset::Asset.sorter(&cfg, sim::rng::Rng::with_stream(seed, 4));
+            let mut b =
+                FullSort(policies::asset::Asset.sorter(&cfg, sim::rng::Rng::with_stream(seed, 4)));
+            drive(seed, &mut *a, &mut b, paths, None);
+        }
+    }
+}
+
+/// `first_where` of the keyed sorters visits clients exactly in `sort`'s
+/// order (bands and eligibility included): the allocator's walk relies on
+/// it. `drive` compares `first_where` on one sorter with `sort` on the
+/// other, so the same sorter type on both sides checks exactly that.
+#[test]
+fn keyed_first_where_follows_sort() {
+    for seed in 0..SEQUENCES {
+        let cfg = config(Level::Frameworks, TieBreak::Allocations, 0.0);
+        let name = [
+            "fifo",
+            "priority",
+            "bottleneck",
+            "ceei",
+            "capacity",
+            "slots",
+        ][(seed % 6) as usize];
+        let p = policies::build(name).expect("known policy");
+        let mut a = p.sorter(&cfg, sim::rng::Rng::with_stream(seed, 4));
+        let mut b = p.sorter(&cfg, sim::rng::Rng::with_stream(seed, 4));
+        drive(seed, &mut *a, &mut *b, FRAMEWORKS, None);
     }
 }
