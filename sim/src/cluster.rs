@@ -84,6 +84,14 @@ impl Revocable {
             Some(mine) => mine.add(r),
             None => self.0 = Some(Box::new(*r)),
         }
+        self.drop_zero();
+    }
+
+    /// Keeps "absent when zero" true after arithmetic.
+    fn drop_zero(&mut self) {
+        if self.0.as_deref().is_some_and(Res::is_empty) {
+            self.0 = None;
+        }
     }
 
     pub fn sub(&mut self, r: &Res) {
@@ -94,6 +102,7 @@ impl Revocable {
             Some(mine) => mine.sub(r),
             None => self.0 = Some(Box::new(Res::ZERO.minus(r))),
         }
+        self.drop_zero();
     }
 }
 
