@@ -2,27 +2,13 @@
 //! generated from, reproduces the trace's task count, mean duration and
 //! mean requests within 10%.
 
-use std::path::PathBuf;
+mod common;
+
+use common::{fixture, shared};
 
 use sim::resources::{CPUS, MEM};
 use sim::spec::Spec;
 use traces::{FitOptions, Format, TraceOptions, TraceRef};
-
-fn shared(rel: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/traces");
-    assert!(
-        root.is_dir(),
-        "the shared trace samples are missing: expected the folder {}",
-        root.display()
-    );
-    root.join(rel)
-}
-
-fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
 
 /// (jobs, tasks, task-weighted mean duration s, mean cpus, mean mem MiB).
 fn generated(model: &workloads::synthetic::Synthetic, seed: u64) -> (u64, u64, f64, f64, f64) {

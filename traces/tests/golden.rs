@@ -1,25 +1,12 @@
 //! Golden tests on the real samples in ../shared/traces (relative to the
 //! repository root) and on the schema-exact fixtures in tests/fixtures.
 
+mod common;
+
+use common::{fixture, shared};
 use std::path::PathBuf;
 
 use traces::{inspect, load_workload, Format, TraceOptions, TraceRef, TraceSummary};
-
-fn shared(rel: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/traces");
-    assert!(
-        root.is_dir(),
-        "the shared trace samples are missing: expected the folder {} (../shared/traces beside the repository; CI has it)",
-        root.display()
-    );
-    root.join(rel)
-}
-
-fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
 
 fn run(format: Format, path: PathBuf) -> TraceSummary {
     let t = TraceRef { format, path };

@@ -4,28 +4,15 @@
 //! file gets an error naming the file and the column.
 #![cfg(feature = "parquet")]
 
+mod common;
+
+use common::{fixture, shared};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use traces::{
     convert, inspect, load_workload, parquet::FOOTER_KEY, Format, OnError, TraceOptions, TraceRef,
 };
-
-fn shared(rel: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/traces");
-    assert!(
-        root.is_dir(),
-        "the shared trace samples are missing: expected the folder {} (../shared/traces beside the repository; CI has it)",
-        root.display()
-    );
-    root.join(rel)
-}
-
-fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
 
 fn pq(trace: &TraceRef, out: &Path) -> (TraceRef, traces::parquet::Written) {
     let w = convert(trace, OnError::Stop, out).unwrap_or_else(|e| panic!("{e}"));
