@@ -111,17 +111,11 @@ impl<R: KeyRule> KeyedSorter<R> {
     }
 
     fn client(&self, id: ClientId) -> &Client {
-        self.clients
-            .get(id as usize)
-            .and_then(|c| c.as_ref())
-            .unwrap_or_else(|| panic!("client {id} not in sorter"))
+        slot(&self.clients, id)
     }
 
     fn client_mut(&mut self, id: ClientId) -> &mut Client {
-        self.clients
-            .get_mut(id as usize)
-            .and_then(|c| c.as_mut())
-            .unwrap_or_else(|| panic!("client {id} not in sorter"))
+        slot_mut(&mut self.clients, id)
     }
 
     fn before(&self, a: ClientId, b: ClientId) -> std::cmp::Ordering {
@@ -345,6 +339,23 @@ impl<R: KeyRule> Sorter for KeyedSorter<R> {
 }
 
 // ----- helpers shared by the rules --------------------------------------
+
+/// Client `id` of a sorter's dense client table (a sorter is only ever
+/// asked about clients it holds: the allocator adds before it charges).
+pub fn slot<T>(clients: &[Option<T>], id: ClientId) -> &T {
+    clients
+        .get(id as usize)
+        .and_then(|c| c.as_ref())
+        .unwrap_or_else(|| panic!("client {id} not in sorter"))
+}
+
+/// [`slot`], mutable.
+pub fn slot_mut<T>(clients: &mut [Option<T>], id: ClientId) -> &mut T {
+    clients
+        .get_mut(id as usize)
+        .and_then(|c| c.as_mut())
+        .unwrap_or_else(|| panic!("client {id} not in sorter"))
+}
 
 /// `v / t` in Mesos's doubles, 0 where the total is not positive.
 #[inline]

@@ -167,17 +167,11 @@ impl TetrisSorter {
     }
 
     fn c(&self, id: ClientId) -> &TClient {
-        self.clients
-            .get(id as usize)
-            .and_then(|c| c.as_ref())
-            .unwrap_or_else(|| panic!("client {id} not in sorter"))
+        crate::keyed::slot(&self.clients, id)
     }
 
     fn c_mut(&mut self, id: ClientId) -> &mut TClient {
-        self.clients
-            .get_mut(id as usize)
-            .and_then(|c| c.as_mut())
-            .unwrap_or_else(|| panic!("client {id} not in sorter"))
+        crate::keyed::slot_mut(&mut self.clients, id)
     }
 
     /// As the reference's fairness ranking: share, then path.

@@ -227,6 +227,27 @@ pub struct FrameworkSpec {
     pub jobs: Vec<JobSpec>,
 }
 
+impl FrameworkSpec {
+    /// A framework a trace or a synthetic model generates: role `*`, there
+    /// from the start, greedy, suppressing offers when idle and reviving
+    /// when work comes, declining with `refuse_us`.
+    pub fn generated(name: String, refuse_us: Micros, jobs: Vec<JobSpec>) -> FrameworkSpec {
+        FrameworkSpec {
+            name,
+            role: "*".into(),
+            at_us: 0,
+            behavior: Behavior::Greedy,
+            refuse_us,
+            fit: Fit::Skip,
+            partition_aware: false,
+            priority: 0,
+            failover_timeout_us: 0,
+            suppress_when_idle: true,
+            jobs,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     SetWeight {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use sim::resources::{thousandths_from_f64, Res, CPUS, GPUS, MEM};
-use sim::spec::{AgentSpec, Behavior, Fit, FrameworkSpec, JobSpec, Spec};
+use sim::spec::{AgentSpec, FrameworkSpec, JobSpec, Spec};
 
 use crate::open::{open_file, table_files, table_of, Input};
 use crate::record::*;
@@ -819,19 +819,9 @@ impl Builder {
         }
         list.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         for (_, name, jobs) in list {
-            spec.frameworks.push(FrameworkSpec {
-                name,
-                role: "*".into(),
-                at_us: 0,
-                behavior: Behavior::Greedy,
-                refuse_us: spec.allocator.refuse_us,
-                fit: Fit::Skip,
-                partition_aware: false,
-                suppress_when_idle: true,
-                failover_timeout_us: 0,
-                priority: 0,
-                jobs,
-            });
+            let refuse_us = spec.allocator.refuse_us;
+            spec.frameworks
+                .push(FrameworkSpec::generated(name, refuse_us, jobs));
             self.sum.frameworks_added += 1;
         }
         if forever && spec.end_us.is_none() {

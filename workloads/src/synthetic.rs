@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use sim::resources::{format_thousandths, thousandths_from_f64, Res, CPUS, DISK, GPUS, MEM};
 use sim::rng::{Rng, Stream};
-use sim::spec::{AgentSpec, Behavior, Fit, FrameworkSpec, JobSpec, Micros, Spec};
+use sim::spec::{AgentSpec, FrameworkSpec, JobSpec, Micros, Spec};
 
 use crate::whatif::JobStream;
 
@@ -564,19 +564,9 @@ pub fn generate(
                 "workload.synthetic: the generated framework {name:?} is also defined in the scenario"
             ));
         }
-        spec.frameworks.push(FrameworkSpec {
-            name,
-            role: "*".into(),
-            at_us: 0,
-            behavior: Behavior::Greedy,
-            refuse_us: spec.allocator.refuse_us,
-            fit: Fit::Skip,
-            partition_aware: false,
-            suppress_when_idle: true,
-            failover_timeout_us: 0,
-            priority: 0,
-            jobs: Vec::new(),
-        });
+        let refuse_us = spec.allocator.refuse_us;
+        spec.frameworks
+            .push(FrameworkSpec::generated(name, refuse_us, Vec::new()));
         sum.frameworks_added += 1;
     }
     for j in syn.jobs_iter(spec.seed) {
